@@ -1,0 +1,76 @@
+use std::path::PathBuf;
+
+use super::kinds::{AnswerMode, SessionBackendKind};
+use super::{CacheConfig, DatabaseConfig, ModelConfig, SafetyConfig};
+use crate::{ConfigError, Environment};
+
+/// Everything the agent needs, resolved in three layers: explicit values (set fields or
+/// builder methods after resolving) over environment variables over a `.env` file over
+/// defaults.
+///
+/// ```
+/// use dbqa_core::{AgentConfig, Environment};
+/// let env = Environment::from_maps([("MAX_TABLES_IN_CONTEXT", "8")], Vec::<(&str, &str)>::new());
+/// let mut config = AgentConfig::from_environment(&env).unwrap();
+/// assert_eq!(config.max_tables_in_context, 8);   // environment over default
+/// assert!(config.safety.read_only);                // default
+/// config.safety.read_only = false;                 // explicit over everything
+/// ```
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// Database settings.
+    pub database: DatabaseConfig,
+    /// LLM settings.
+    pub model: ModelConfig,
+    /// Cache settings.
+    pub cache: CacheConfig,
+    /// Safety settings.
+    pub safety: SafetyConfig,
+    /// `LAZY_SCHEMA_LOADING` (true): put only the relevant tables in the prompt.
+    pub lazy_schema_loading: bool,
+    /// `MAX_TABLES_IN_CONTEXT` (5): tables described in full in the prompt.
+    pub max_tables_in_context: usize,
+    /// `ENABLE_STREAMING` (false): stream answers by default where the interface can.
+    pub enable_streaming: bool,
+    /// `WARMUP_ON_INIT` (false): load the schema when the agent is built.
+    pub warmup_on_init: bool,
+    /// `SESSION_BACKEND` (sqlite).
+    pub session_backend: SessionBackendKind,
+    /// `SESSION_DB_PATH` (`./sessions.db`).
+    pub session_db_path: PathBuf,
+    /// `MAX_RETRIES` (2): corrections after a rejected or failing SQL.
+    pub max_retries: u32,
+    /// `ANSWER_MODE` (template).
+    pub answer_mode: AnswerMode,
+}
+
+impl AgentConfig {
+    /// Reads the process environment and `./.env` over defaults.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_environment(&Environment::from_process()?)
+    }
+
+    /// Reads the given environment over defaults.
+    pub fn from_environment(env: &Environment) -> Result<Self, ConfigError> {
+        Ok(Self {
+            database: DatabaseConfig::from_env(env)?,
+            model: ModelConfig::from_env(env)?,
+            cache: CacheConfig::from_env(env)?,
+            safety: SafetyConfig::from_env(env)?,
+            lazy_schema_loading: env.bool("LAZY_SCHEMA_LOADING", true)?,
+            max_tables_in_context: env.number("MAX_TABLES_IN_CONTEXT", 5, 1, 10_000)?,
+            enable_streaming: env.bool("ENABLE_STREAMING", false)?,
+            warmup_on_init: env.bool("WARMUP_ON_INIT", false)?,
+            session_backend: env.parsed("SESSION_BACKEND", SessionBackendKind::Sqlite)?,
+            session_db_path: env.path("SESSION_DB_PATH", "./sessions.db"),
+            max_retries: env.number("MAX_RETRIES", 2, 0, 20)?,
+            answer_mode: env.parsed("ANSWER_MODE", AnswerMode::Template)?,
+        })
+    }
+
+    /// Defaults only, ignoring the environment.
+    pub fn defaults() -> Self {
+        // Defaults are constants that always validate.
+        Self::from_environment(&Environment::empty()).unwrap_or_else(|_| unreachable!())
+    }
+}

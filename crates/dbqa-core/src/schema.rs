@@ -1,0 +1,200 @@
+//! Typed description of a database schema: tables, views, columns and keys.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Dialect;
+
+/// Everything dbqa knows about a database's structure.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Schema {
+    /// The dialect of the database the schema came from.
+    pub dialect: Dialect,
+    /// Tables and views, in a stable order (by schema, then name).
+    pub tables: Vec<Table>,
+}
+
+impl Schema {
+    /// Finds a table by name, ignoring case and an optional `schema.` qualifier.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        let bare = name.rsplit('.').next().unwrap_or(name);
+        self.tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(bare))
+    }
+
+    /// A stable fingerprint of the structure: changes whenever any table, column or key
+    /// changes. Used in cache keys so a schema change never serves stale answers.
+    pub fn fingerprint(&self) -> String {
+        // serde_json output of these plain structs is deterministic, so the hash is stable
+        // across processes and builds (several servers share one Redis cache).
+        let text = serde_json::to_string(self).unwrap_or_default();
+        crate::stable_hash(text.as_bytes())
+    }
+
+    /// Every foreign key as `(table, key)` pairs: the relationship list of the schema.
+    pub fn relationships(&self) -> impl Iterator<Item = (&Table, &ForeignKey)> {
+        self.tables
+            .iter()
+            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+    }
+}
+
+/// Whether a relation stores rows or is a view over others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TableKind {
+    /// A base table.
+    #[default]
+    Table,
+    /// A view (or materialized view).
+    View,
+}
+
+/// A table or view.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Table {
+    /// The schema (namespace) holding the table, when the database has them
+    /// (`public`, `dbo`, the MySQL database name); `None` for SQLite's `main`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// The table's name as the database stores it.
+    pub name: String,
+    /// Table or view.
+    #[serde(default)]
+    pub kind: TableKind,
+    /// Columns in their declared order.
+    pub columns: Vec<Column>,
+    /// The primary key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<PrimaryKey>,
+    /// Foreign keys declared on this table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Indexes, excluding the implicit primary-key index where the database reports one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// The table comment, where the database has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Table {
+    /// Finds a column by name, ignoring case.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// `schema.name` when a schema is set, else `name`.
+    pub fn qualified_name(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{schema}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// A column of a table or view.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Column {
+    /// The column name.
+    pub name: String,
+    /// The declared type as the database spells it (`integer`, `varchar(80)`, …).
+    pub data_type: String,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// The default expression, as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The column comment, where the database has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A primary key (possibly composite).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    /// The constraint name, when the database names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Key columns in key order.
+    pub columns: Vec<String>,
+}
+
+/// A foreign key (possibly composite): `columns` of this table reference
+/// `referenced_columns` of `referenced_table`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// The constraint name, when the database names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Referencing columns of this table, in key order.
+    pub columns: Vec<String>,
+    /// The schema of the referenced table, when the database has schemas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referenced_schema: Option<String>,
+    /// The referenced table.
+    pub referenced_table: String,
+    /// Referenced columns, paired with `columns` by position.
+    pub referenced_columns: Vec<String>,
+}
+
+/// An index on a table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Index {
+    /// The index name.
+    pub name: String,
+    /// Indexed columns (or expressions, as text) in index order.
+    pub columns: Vec<String>,
+    /// Whether the index enforces uniqueness.
+    pub unique: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str) -> Table {
+        Table {
+            schema: Some("public".into()),
+            name: name.into(),
+            kind: TableKind::Table,
+            columns: vec![Column {
+                name: "Id".into(),
+                data_type: "integer".into(),
+                nullable: false,
+                default: None,
+                comment: None,
+            }],
+            primary_key: None,
+            foreign_keys: vec![],
+            indexes: vec![],
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn lookups_ignore_case_and_qualifier() {
+        let schema = Schema {
+            dialect: Dialect::Postgres,
+            tables: vec![table("Orders")],
+        };
+        assert!(schema.table("public.orders").is_some());
+        assert!(schema.table("ORDERS").is_some());
+        assert!(schema.table("order").is_none());
+        assert!(schema.tables[0].column("id").is_some());
+    }
+
+    #[test]
+    fn fingerprint_changes_with_structure() {
+        let a = Schema {
+            dialect: Dialect::Postgres,
+            tables: vec![table("orders")],
+        };
+        let mut b = a.clone();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        b.tables[0].columns[0].nullable = true;
+        assert_ne!(a.fingerprint(), b.fingerprint());
+    }
+}
