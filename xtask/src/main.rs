@@ -1,1 +1,28 @@
-fn main() {}
+//! Developer tasks: `cargo xtask <task>`. Each task lives in its own module.
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <task> [args]
+
+tasks:
+  ci              fmt check, clippy, tests (what .ci/run runs after readying services)
+  demo-db [PATH]  write the demo shop database (default: target/demo/shop.db)
+  spider-schema   compare schema extraction with Spider's tables.json
+  spider-guard    check every Spider gold query through the guard
+  bench [NAME]    run benchmarks (guard, schema, cache, agent)
+  eval ...        evaluation on Spider (linking, answers)
+  llm-smoke       smoke-test a real OpenAI-compatible server";
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match task.as_str() {
+        "" | "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown task `{other}`\n\n{USAGE}"),
+    }
+    .map(|()| drop(rest))
+}

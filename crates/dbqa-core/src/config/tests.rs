@@ -23,14 +23,11 @@ fn settings() -> Vec<(
             "sqlite://x.db",
             "sqlite://x.db",
             |c| {
-                format!(
-                    "{}",
-                    c.database
-                        .url
-                        .as_ref()
-                        .map(|u| u.expose().to_string())
-                        .unwrap_or_else(|| "None".into())
-                )
+                c.database
+                    .url
+                    .as_ref()
+                    .map(|u| u.expose().to_string())
+                    .unwrap_or_else(|| "None".into())
             },
         ),
         ("DB_POOL_SIZE", "10", "3", "3", |c| {
