@@ -1,0 +1,1 @@
+//! Placeholder: the mssql connector lands here.

@@ -1,0 +1,1 @@
+//! Placeholder: the mysql connector lands here.

@@ -1,0 +1,1 @@
+//! Placeholder: the postgres connector lands here.
