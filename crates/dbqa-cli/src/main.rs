@@ -1,1 +1,52 @@
-fn main() {}
+//! The `dbqa` command line: ask a database questions in plain language, inspect its
+//! schema, and check SQL against the guard.
+//!
+//! It owns argument parsing, terminal output and exit codes; it must not hold query
+//! logic of its own (that lives in the library crates it calls).
+//!
+//! Exit codes: 0 success, 1 the question or statement failed (rejected, no answer),
+//! 2 usage or configuration error, 3 database or LLM unreachable.
+
+mod cli;
+mod commands;
+mod database;
+mod failure;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(failure::EXIT_UNREACHABLE);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Schema(args) => commands::schema::run(args).await,
+            Command::Check(args) => commands::check::run(args),
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => failure.report(),
+    }
+}
+
+fn init_tracing(verbose: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if verbose { "info,dbqa=debug" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

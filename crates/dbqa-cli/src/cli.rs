@@ -1,0 +1,96 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Ask your SQL database questions in plain language — safely.
+#[derive(Debug, Parser)]
+#[command(name = "dbqa", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// Log what happens (same as RUST_LOG=info,dbqa=debug).
+    #[arg(long, short, global = true)]
+    pub(crate) verbose: bool,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print the database schema as text or JSON.
+    Schema(SchemaArgs),
+    /// Check SQL against the guard: exit 0 accepted, 1 rejected, 2 usage error.
+    Check(CheckArgs),
+}
+
+/// Where the database is.
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// Database URL (default: DATABASE_URL, else the built-in demo shop database).
+    #[arg(long, value_name = "URL")]
+    pub(crate) db: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Only these tables (default: all).
+    #[arg(value_name = "TABLE")]
+    pub(crate) tables: Vec<String>,
+}
+
+/// SQL dialects, as flags.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum DialectArg {
+    Sqlite,
+    Postgres,
+    Mysql,
+    Mssql,
+}
+
+impl From<DialectArg> for dbqa_core::Dialect {
+    fn from(arg: DialectArg) -> Self {
+        match arg {
+            DialectArg::Sqlite => dbqa_core::Dialect::Sqlite,
+            DialectArg::Postgres => dbqa_core::Dialect::Postgres,
+            DialectArg::Mysql => dbqa_core::Dialect::MySql,
+            DialectArg::Mssql => dbqa_core::Dialect::MsSql,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// SQL dialect to parse with.
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub(crate) dialect: DialectArg,
+    /// Only these tables may be read (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TABLES")]
+    pub(crate) allow_tables: Vec<String>,
+    /// These tables may never be read (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TABLES")]
+    pub(crate) block_tables: Vec<String>,
+    /// Cap the rows a statement may return (rewrites LIMIT/TOP).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_rows: Option<u64>,
+    /// Allow statements that write (off by default).
+    #[arg(long)]
+    pub(crate) read_write: bool,
+    /// Print the verdict as JSON.
+    #[arg(long, conflicts_with = "jsonl")]
+    pub(crate) json: bool,
+    /// Check one statement per input line (`{"sql": ...}` objects) and print one JSON verdict per line.
+    #[arg(long)]
+    pub(crate) jsonl: bool,
+    /// The SQL to check (default: read from stdin).
+    #[arg(value_name = "SQL")]
+    pub(crate) sql: Option<String>,
+    /// Read the SQL from this file instead.
+    #[arg(long, value_name = "FILE", conflicts_with = "sql")]
+    pub(crate) file: Option<PathBuf>,
+}

@@ -1,0 +1,50 @@
+//! Which database a command talks to: `--db`, else `DATABASE_URL` (environment or `.env`),
+//! else the built-in demo shop database, created on first use in the user's data directory.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dbqa_core::{AgentConfig, Database, SecretUrl};
+
+use crate::cli::DbArgs;
+use crate::failure::{self, Failure};
+
+/// The configuration from the environment, with the database resolved from the flags.
+pub(crate) fn resolve_config(db: &DbArgs) -> Result<AgentConfig, Failure> {
+    let mut config = AgentConfig::from_env()?;
+    if let Some(url) = &db.db {
+        config.database.url = Some(SecretUrl::new(url.clone()));
+    }
+    if config.database.url.is_none() {
+        let path = ensure_demo_database()?;
+        config.database.url = Some(SecretUrl::new(format!("sqlite://{}", path.display())));
+    }
+    Ok(config)
+}
+
+/// Connects to the configured database.
+pub(crate) async fn connect(config: &AgentConfig) -> Result<Arc<dyn Database>, Failure> {
+    dbqa_schema::connect(&config.database)
+        .await
+        .map_err(|err| match err {
+            dbqa_schema::Error::Database(db_error) => failure::from_database(db_error),
+            dbqa_schema::Error::FileNotFound { .. } => Failure::unreachable(err),
+            other => Failure::usage(other),
+        })
+}
+
+/// The demo database's path, writing it first if it does not exist yet.
+fn ensure_demo_database() -> Result<PathBuf, Failure> {
+    let dir = dirs::data_dir()
+        .map(|d| d.join("dbqa"))
+        .ok_or_else(|| Failure::usage("no DATABASE_URL and no user data directory for the demo database: pass --db URL"))?;
+    let path = dir.join("demo-shop.db");
+    if !path.exists() {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Failure::usage(format!("cannot create {}: {e}", dir.display())))?;
+        eprintln!("creating the demo shop database at {}", path.display());
+        dbqa_schema::demo::create_demo_database(&path)
+            .map_err(|e| Failure::usage(format!("cannot create the demo database: {e}")))?;
+    }
+    Ok(path)
+}
