@@ -1,0 +1,66 @@
+//! Durable conversation history: the [`SessionStore`] backends and their factory.
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use std::sync::Arc;
+
+use dbqa_core::{AgentConfig, Message, SessionBackendKind, SessionInfo, SessionStore, StoreError};
+
+pub use memory::MemorySessionStore;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis::RedisSessionStore;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use sqlite::SqliteSessionStore;
+
+#[allow(unused_imports)] // used only by some feature sets
+use crate::Error;
+use crate::Result;
+
+/// Builds the session store chosen by `SESSION_BACKEND`: SQLite at `SESSION_DB_PATH`
+/// (the default), memory, or Redis at `REDIS_URL` under `CACHE_KEY_PREFIX`.
+pub async fn session_store_from_config(config: &AgentConfig) -> Result<Arc<dyn SessionStore>> {
+    match config.session_backend {
+        SessionBackendKind::Memory => Ok(Arc::new(MemorySessionStore::new())),
+        #[cfg(feature = "sqlite")]
+        SessionBackendKind::Sqlite => Ok(Arc::new(
+            SqliteSessionStore::open(&config.session_db_path).await?,
+        )),
+        #[cfg(not(feature = "sqlite"))]
+        SessionBackendKind::Sqlite => Err(Error::FeatureDisabled {
+            backend: "sqlite",
+            feature: "sqlite",
+        }),
+        #[cfg(feature = "redis")]
+        SessionBackendKind::Redis => Ok(Arc::new(RedisSessionStore::new(
+            &crate::RedisOptions::from_config(&config.cache),
+        )?)),
+        #[cfg(not(feature = "redis"))]
+        SessionBackendKind::Redis => Err(Error::FeatureDisabled {
+            backend: "redis",
+            feature: "redis",
+        }),
+    }
+}
+
+/// Decodes a stored message.
+#[allow(dead_code)] // unused when only the memory backend is compiled
+fn decode_message(body: &str) -> Result<Message, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Decode {
+        message: format!("a stored session message: {e}"),
+    })
+}
+
+/// Most recently active first; ties by id so the order is stable.
+fn sort_sessions(list: &mut [SessionInfo]) {
+    list.sort_by(|a, b| {
+        b.last_activity_ms
+            .cmp(&a.last_activity_ms)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
