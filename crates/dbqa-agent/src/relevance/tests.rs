@@ -1,0 +1,96 @@
+use super::*;
+use crate::testutil::{shop, wide};
+
+fn check(question: &str, max: usize, expect: &[&str]) {
+    let selection = select_tables(&wide(), question, max);
+    let names = selection.names();
+    for want in expect {
+        assert!(
+            names.contains(want),
+            "{question:?}: expected {want} in {names:?}\n{selection:#?}"
+        );
+    }
+    assert!(names.len() <= max, "{question:?}: over the cap: {names:?}");
+}
+
+#[test]
+fn names_columns_plurals_and_synonyms_match() {
+    check("How many customers are in France?", 5, &["customers"]);
+    check("How many clients do we have?", 5, &["customers"]);
+    check("List all staff hired after 2020", 5, &["employees"]);
+    check("Which items cost more than 100?", 5, &["products"]);
+    check(
+        "Which category has the most products?",
+        5,
+        &["categories", "products"],
+    );
+    check(
+        "Which carrier shipped the most orders?",
+        5,
+        &["shipments", "orders"],
+    );
+    check(
+        "What is the average rating of each product?",
+        5,
+        &["reviews", "products"],
+    );
+}
+
+#[test]
+fn join_bridges_are_pulled_in() {
+    // customers and products only join through orders and order_items.
+    check(
+        "Which customers bought products in the Books category?",
+        5,
+        &["customers", "products", "categories"],
+    );
+    check(
+        "Total quantity sold per product",
+        3,
+        &["order_items", "products"],
+    );
+    let selection = select_tables(&wide(), "Which products did each order contain?", 5);
+    assert!(selection.contains("order_items"), "{selection:#?}");
+}
+
+#[test]
+fn small_schemas_go_in_whole() {
+    let selection = select_tables(&shop(), "hello", 10);
+    assert!(selection.whole_schema);
+    assert_eq!(selection.tables.len(), shop().tables.len());
+}
+
+#[test]
+fn no_match_still_gives_connected_tables() {
+    let selection = select_tables(&wide(), "zzz qqq", 3);
+    assert_eq!(selection.tables.len(), 3);
+    assert!(selection.contains("orders"), "{selection:#?}");
+}
+
+#[test]
+fn normalisation() {
+    let cases = [
+        ("OrderItems", "order product"),
+        ("order_items", "order product"),
+        ("Categories", "category"),
+        ("boxes", "box"),
+        ("status", "status"),
+        ("address", "address"),
+        ("clients", "customer"),
+        ("Staff2024", "2024 employee"),
+    ];
+    for (input, expect) in cases {
+        let got: Vec<String> = terms(input).into_iter().collect();
+        assert_eq!(got.join(" "), expect, "{input}");
+    }
+}
+
+#[test]
+fn selection_snapshot() {
+    let selection = select_tables(
+        &wide(),
+        "Which customers from Germany ordered products in the Garden category?",
+        5,
+    );
+    insta::assert_yaml_snapshot!(selection);
+}
