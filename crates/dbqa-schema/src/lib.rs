@@ -46,6 +46,8 @@ use std::sync::Arc;
 use dbqa_core::{Database, DatabaseConfig, DatabaseError, Dialect};
 
 mod error;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "mssql"))]
+mod pool;
 
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
@@ -109,9 +111,7 @@ async fn open_sqlite(_config: &DatabaseConfig) -> Result<Arc<dyn Database>> {
 
 #[cfg(feature = "postgres")]
 async fn open_postgres(config: &DatabaseConfig) -> Result<Arc<dyn Database>> {
-    // Replaced by the PostgreSQL connector (`postgres.rs`).
-    let _ = config;
-    Err(feature_disabled(Dialect::Postgres, "postgres"))
+    Ok(Arc::new(postgres::PostgresDatabase::connect(config).await?))
 }
 
 #[cfg(not(feature = "postgres"))]
