@@ -1,1 +1,72 @@
-//! placeholder
+//! The SQL guard of dbqa: decides whether a statement (typically written by an LLM) may
+//! run, and rewrites it so it cannot return more rows than allowed.
+//!
+//! It owns:
+//! - [`Guard`] and [`GuardConfig`]: one statement in, [`Accepted`] or [`Rejection`] out;
+//! - the policy: read-only means exactly one plain query (no DML, DDL, transaction
+//!   control, `SELECT … INTO`, locking clauses, data-modifying CTEs, `EXPLAIN ANALYZE`);
+//!   a denylist of functions with side effects ([`rules`]); system catalogs refused
+//!   unless allowed; allow and block lists matched on every table the statement reads
+//!   (joins, subqueries, CTE bodies, set operations, table functions), with the
+//!   statement's own CTE names excluded and names compared the dialect's way;
+//! - the row-limit rewrite (`LIMIT`, `FETCH FIRST`, `TOP`, `OFFSET … FETCH`);
+//! - [`Verdict`], the JSON form of a check.
+//!
+//! Everything works on the statement as [sqlparser] parses it for the dialect, and the
+//! SQL to run is rendered from that syntax tree, never copied from the input: a write
+//! hidden in a comment or a second statement never reaches the database.
+//!
+//! It must not know about connections, drivers, async runtimes, LLMs or the agent: it
+//! depends on `dbqa-core` (for [`Dialect`]) and sqlparser only, so it can vet SQL on its
+//! own. It is one layer of defence: run what it accepts in a read-only transaction too.
+//!
+//! ```
+//! use dbqa_core::Dialect;
+//! use dbqa_guard::{Guard, GuardConfig};
+//!
+//! let guard = Guard::new(
+//!     GuardConfig::new(Dialect::Postgres)
+//!         .blocked_tables(["salaries"])
+//!         .max_rows(Some(1_000)),
+//! );
+//!
+//! // Keywords in names and strings are fine; the comment is dropped; a limit is added.
+//! let ok = guard.check("SELECT created_at FROM events WHERE note = 'DROP TABLE' -- why")?;
+//! assert_eq!(ok.sql, "SELECT created_at FROM events WHERE note = 'DROP TABLE' LIMIT 1000");
+//! assert_eq!(ok.tables, ["events"]);
+//!
+//! // Every reason is reported, typed.
+//! let err = guard
+//!     .check("SELECT pg_sleep(10), * FROM public.Salaries FOR UPDATE")
+//!     .unwrap_err();
+//! let kinds: Vec<&str> = err.violations.iter().map(|v| v.kind()).collect();
+//! assert_eq!(kinds, ["not_read_only", "forbidden_function", "table_blocked"]);
+//! # Ok::<(), dbqa_guard::Rejection>(())
+//! ```
+//!
+//! | Dialect | Row limit written as | System catalogs refused |
+//! |---|---|---|
+//! | SQLite | `LIMIT n` | `sqlite_*`, `pragma_*`, `information_schema.*` |
+//! | PostgreSQL | `LIMIT n` (or a lowered `FETCH FIRST`) | `pg_catalog.*`, `information_schema.*`, `pg_toast.*`, unqualified `pg_*` |
+//! | MySQL / MariaDB | `LIMIT n` | `mysql.*`, `information_schema.*`, `performance_schema.*`, `sys.*` |
+//! | SQL Server | `TOP n`, `OFFSET … FETCH`, or `SELECT TOP n * FROM (…)` | `sys.*`, `information_schema.*`, `master`/`msdb`/`tempdb`, `sys*` views |
+//!
+//! This crate has no cargo features.
+
+mod config;
+mod guard;
+mod limit;
+mod names;
+pub mod rules;
+mod verdict;
+mod walk;
+
+pub use config::{DEFAULT_MAX_LENGTH, GuardConfig};
+pub use dbqa_core::Dialect;
+pub use guard::{Guard, referenced_tables};
+pub use verdict::{
+    Accepted, Finding, Outcome, Rejection, StatementKind, Verdict, Violation, Warning,
+};
+
+/// The result of [`Guard::check`].
+pub type Result<T, E = Rejection> = std::result::Result<T, E>;

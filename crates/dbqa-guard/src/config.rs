@@ -1,0 +1,106 @@
+//! What the guard enforces: [`GuardConfig`] and its chainable setters.
+
+use dbqa_core::Dialect;
+
+/// The default longest statement the guard will look at, in characters.
+pub const DEFAULT_MAX_LENGTH: usize = 10_000;
+
+/// What a [`Guard`](crate::Guard) enforces.
+///
+/// Build one with [`GuardConfig::new`] and the chainable setters; every field is public
+/// so a caller holding settings from elsewhere may also fill it directly.
+///
+/// ```
+/// use dbqa_core::Dialect;
+/// use dbqa_guard::GuardConfig;
+///
+/// let config = GuardConfig::new(Dialect::Postgres)
+///     .blocked_tables(["salaries"])
+///     .max_rows(Some(1_000));
+/// assert!(config.read_only);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardConfig {
+    /// How the SQL is parsed, how names compare and how the row limit is written.
+    pub dialect: Dialect,
+    /// Only one plain query may run (default `true`). When `false`, writes and DDL are
+    /// accepted, but table lists, system catalogs and the function denylist still apply.
+    pub read_only: bool,
+    /// When not empty, only these tables may be read (matched without schema qualifier).
+    pub allowed_tables: Vec<String>,
+    /// These tables may never be read (matched without schema qualifier and case).
+    pub blocked_tables: Vec<String>,
+    /// Whether system catalogs (`information_schema`, `pg_catalog`, `sqlite_master`,
+    /// `mysql.*`, `sys.*`, …) may be read (default `false`).
+    pub allow_system_catalogs: bool,
+    /// The most rows an accepted query may return; the SQL is rewritten to enforce it.
+    pub max_rows: Option<u64>,
+    /// Longer statements are rejected without being parsed (default 10,000 characters).
+    pub max_length: usize,
+}
+
+impl GuardConfig {
+    /// Read-only defaults for `dialect`: no table lists, no system catalogs, no row
+    /// limit, statements up to 10,000 characters.
+    pub fn new(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            read_only: true,
+            allowed_tables: Vec::new(),
+            blocked_tables: Vec::new(),
+            allow_system_catalogs: false,
+            max_rows: None,
+            max_length: DEFAULT_MAX_LENGTH,
+        }
+    }
+
+    /// Sets whether only plain queries are accepted.
+    #[must_use]
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Sets the tables that may be read (empty: any table that is not blocked).
+    #[must_use]
+    pub fn allowed_tables<I, S>(mut self, tables: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_tables = tables.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the tables that may never be read.
+    #[must_use]
+    pub fn blocked_tables<I, S>(mut self, tables: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.blocked_tables = tables.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets whether system catalogs may be read.
+    #[must_use]
+    pub fn allow_system_catalogs(mut self, allow: bool) -> Self {
+        self.allow_system_catalogs = allow;
+        self
+    }
+
+    /// Sets the most rows an accepted query may return (`None`: no limit).
+    #[must_use]
+    pub fn max_rows(mut self, max_rows: Option<u64>) -> Self {
+        self.max_rows = max_rows;
+        self
+    }
+
+    /// Sets the longest statement accepted, in characters.
+    #[must_use]
+    pub fn max_length(mut self, max_length: usize) -> Self {
+        self.max_length = max_length;
+        self
+    }
+}

@@ -1,0 +1,336 @@
+//! One pass over a parsed statement: every table it reads (with CTE scoping), every
+//! construct that is not read-only, every denied function, and the warnings.
+
+use std::ops::ControlFlow;
+
+use dbqa_core::Dialect;
+use sqlparser::ast::{
+    Expr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SetExpr, Statement, TableFactor, Visit, Visitor,
+};
+
+use crate::names::{TableRef, normalise_ident};
+use crate::rules::denied_function;
+use crate::verdict::{Violation, Warning};
+
+/// The CTE names one query defines, and how many of them are in scope right now.
+struct Scope {
+    /// (normalised name, address of the CTE body).
+    ctes: Vec<(String, *const Query)>,
+    /// The first `visible` CTEs are in scope.
+    visible: usize,
+    /// Whether every CTE sees every other (`WITH RECURSIVE`).
+    recursive: bool,
+}
+
+/// What one walk found.
+pub(crate) struct Walk {
+    dialect: Dialect,
+    read_only: bool,
+    scopes: Vec<Scope>,
+    statement_depth: usize,
+    /// The next relation visited is a table-valued function's name, not a table.
+    next_relation_is_function: bool,
+    pub(crate) tables: Vec<TableRef>,
+    pub(crate) violations: Vec<Violation>,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+/// Whether a CTE may refer to itself without `RECURSIVE` (SQLite and SQL Server treat a
+/// self-reference as recursion; PostgreSQL and MySQL read the real table).
+fn self_reference_is_recursion(dialect: Dialect) -> bool {
+    matches!(dialect, Dialect::Sqlite | Dialect::MsSql)
+}
+
+impl Walk {
+    pub(crate) fn new(dialect: Dialect, read_only: bool) -> Self {
+        Self {
+            dialect,
+            read_only,
+            scopes: Vec::new(),
+            statement_depth: 0,
+            next_relation_is_function: false,
+            tables: Vec::new(),
+            violations: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Walks one statement.
+    pub(crate) fn statement(&mut self, statement: &Statement) {
+        let _ = statement.visit(self);
+    }
+
+    pub(crate) fn violation(&mut self, violation: Violation) {
+        if !self.violations.contains(&violation) {
+            self.violations.push(violation);
+        }
+    }
+
+    fn warning(&mut self, warning: Warning) {
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
+    }
+
+    fn is_cte(&self, name: &ObjectName) -> bool {
+        let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() else {
+            return false;
+        };
+        let wanted = normalise_ident(ident, self.dialect);
+        self.scopes.iter().rev().any(|scope| {
+            scope.ctes[..scope.visible.min(scope.ctes.len())]
+                .iter()
+                .any(|(cte, _)| *cte == wanted)
+        })
+    }
+
+    fn table(&mut self, table: TableRef) {
+        if !self.tables.iter().any(|t| t.display == table.display) {
+            self.tables.push(table);
+        }
+    }
+
+    fn function(&mut self, name: &ObjectName) {
+        let Some(last) = name.0.last() else { return };
+        let text = match last {
+            ObjectNamePart::Identifier(ident) => ident.value.clone(),
+            ObjectNamePart::Function(_) => last.to_string(),
+        };
+        if denied_function(&text).is_some() {
+            self.violation(Violation::ForbiddenFunction { name: text });
+        }
+    }
+
+    /// A function in `FROM`: denied functions and catalog functions are refused.
+    fn table_function(&mut self, name: &ObjectName) {
+        self.function(name);
+        if let Some(table) = TableRef::new(name, self.dialect)
+            && crate::rules::catalogs(self.dialect).contains(&table.qualifiers, &table.lower)
+        {
+            self.violation(Violation::SystemCatalog {
+                table: table.display,
+            });
+        }
+    }
+
+    /// `TABLE t` bodies and data-modifying set-expression bodies.
+    fn set_expr(&mut self, body: &SetExpr) {
+        match body {
+            SetExpr::SetOperation { left, right, .. } => {
+                self.set_expr(left);
+                self.set_expr(right);
+            }
+            SetExpr::Table(table) => {
+                if let Some(name) = &table.table_name {
+                    let mut parts: Vec<Ident> = table.schema_name.iter().cloned().collect();
+                    parts.push(name.clone());
+                    let name = ObjectName::from(parts);
+                    // The body sees every CTE of its own query (the top scope).
+                    if let Some(top) = self.scopes.last_mut() {
+                        let saved = std::mem::replace(&mut top.visible, top.ctes.len());
+                        let _ = self.pre_visit_relation(&name);
+                        if let Some(top) = self.scopes.last_mut() {
+                            top.visible = saved;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The construct a statement is, for messages: `DROP TABLE`, `INSERT`, `COMMIT`, ….
+pub(crate) fn construct(statement: &Statement) -> String {
+    const TWO_WORDS: &[&str] = &[
+        "CREATE", "DROP", "ALTER", "TRUNCATE", "START", "SET", "LOCK", "GRANT", "REVOKE",
+        "RELEASE", "ROLLBACK", "BEGIN", "COPY", "LOAD", "SHOW", "DECLARE", "DEALLOCATE",
+    ];
+    let rendered = statement.to_string();
+    let mut words = rendered.split_whitespace();
+    let first = words.next().unwrap_or("statement").to_ascii_uppercase();
+    if TWO_WORDS.contains(&first.as_str())
+        && let Some(second) = words.next()
+    {
+        let second: String = second
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
+            .collect();
+        if !second.is_empty() {
+            return format!("{first} {}", second.to_ascii_uppercase());
+        }
+    }
+    first
+}
+
+impl Visitor for Walk {
+    type Break = ();
+
+    fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
+        if self.statement_depth > 0 && self.read_only && !matches!(statement, Statement::Query(_))
+        {
+            self.violation(Violation::NotReadOnly {
+                construct: format!("{} inside a query", construct(statement)),
+            });
+        }
+        self.statement_depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_statement(&mut self, _statement: &Statement) -> ControlFlow<()> {
+        self.statement_depth = self.statement_depth.saturating_sub(1);
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        let address: *const Query = query;
+        // Entering the body of CTE `i` of the enclosing WITH: earlier CTEs are in scope,
+        // and this one too if the WITH is recursive.
+        if let Some(scope) = self.scopes.last_mut()
+            && let Some(i) = scope.ctes.iter().position(|(_, body)| *body == address)
+        {
+            scope.visible = if scope.recursive {
+                scope.ctes.len()
+            } else if self_reference_is_recursion(self.dialect) {
+                i + 1
+            } else {
+                i
+            };
+        }
+        let scope = match &query.with {
+            Some(with) => Scope {
+                ctes: with
+                    .cte_tables
+                    .iter()
+                    .map(|cte| {
+                        let body: *const Query = &*cte.query;
+                        (normalise_ident(&cte.alias.name, self.dialect), body)
+                    })
+                    .collect(),
+                visible: 0,
+                recursive: with.recursive,
+            },
+            None => Scope {
+                ctes: Vec::new(),
+                visible: 0,
+                recursive: false,
+            },
+        };
+        self.scopes.push(scope);
+        if self.read_only {
+            for lock in &query.locks {
+                self.violation(Violation::NotReadOnly {
+                    construct: format!("FOR {}", lock.lock_type),
+                });
+            }
+        }
+        self.set_expr(&query.body);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        self.scopes.pop();
+        let address: *const Query = query;
+        if let Some(scope) = self.scopes.last_mut()
+            && scope.ctes.iter().any(|(_, body)| *body == address)
+        {
+            scope.visible = scope.ctes.len();
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+        if self.read_only && select.into.is_some() {
+            self.violation(Violation::NotReadOnly {
+                construct: "SELECT ... INTO".to_string(),
+            });
+        }
+        if select.projection.iter().any(|item| {
+            matches!(
+                item,
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+            )
+        }) {
+            self.warning(Warning::SelectStar);
+        }
+        for from in &select.from {
+            for join in &from.joins {
+                let unconditioned = match &join.join_operator {
+                    JoinOperator::Join(c)
+                    | JoinOperator::Inner(c)
+                    | JoinOperator::Left(c)
+                    | JoinOperator::LeftOuter(c)
+                    | JoinOperator::Right(c)
+                    | JoinOperator::RightOuter(c)
+                    | JoinOperator::FullOuter(c)
+                    | JoinOperator::StraightJoin(c) => matches!(c, JoinConstraint::None),
+                    _ => false,
+                };
+                if unconditioned {
+                    self.warning(Warning::JoinWithoutCondition {
+                        table: relation_label(&join.relation),
+                    });
+                }
+            }
+        }
+        if select.from.len() > 1 && select.selection.is_none() {
+            if let Some(second) = select.from.get(1) {
+                self.warning(Warning::JoinWithoutCondition {
+                    table: relation_label(&second.relation),
+                });
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        match factor {
+            TableFactor::Table {
+                name,
+                args: Some(_),
+                ..
+            } => {
+                self.table_function(name);
+                self.next_relation_is_function = true;
+            }
+            TableFactor::Function { name, .. } => self.table_function(name),
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<()> {
+        if std::mem::take(&mut self.next_relation_is_function) || self.is_cte(relation) {
+            return ControlFlow::Continue(());
+        }
+        if let Some(table) = TableRef::new(relation, self.dialect) {
+            let dual = table.qualifiers.is_empty()
+                && table.lower == "dual"
+                && matches!(self.dialect, Dialect::MySql);
+            if !dual {
+                self.table(table);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(function) = expr {
+            self.function(&function.name);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// A short label for a joined relation: its alias, else its name.
+fn relation_label(factor: &TableFactor) -> String {
+    match factor {
+        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+            a.name.value.clone()
+        }
+        TableFactor::Table { name, .. } => name.to_string(),
+        TableFactor::Derived { .. } => "subquery".to_string(),
+        other => other.to_string(),
+    }
+}
