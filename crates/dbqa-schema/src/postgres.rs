@@ -17,7 +17,8 @@ use dbqa_core::{
 use futures::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgRow, PgSslMode};
 use sqlx::{
-    AssertSqlSafe, Column, ConnectOptions, Connection, Executor, Row, SqlSafeStr, Statement, TypeInfo,
+    AssertSqlSafe, Column, ConnectOptions, Connection, Executor, Row, SqlSafeStr, Statement,
+    TypeInfo,
 };
 
 use crate::pool::{self, Phase, PoolSettings, SqlxCodes, SqlxContext};
@@ -48,9 +49,12 @@ impl PostgresDatabase {
     /// Opens a pool to `config.url`, checking first that one connection can be made so that
     /// a bad address, password or database name fails here with a typed error.
     pub(crate) async fn connect(config: &DatabaseConfig) -> Result<Self, DatabaseError> {
-        let url = config.url.as_ref().ok_or_else(|| DatabaseError::InvalidUrl {
-            message: String::from("no database url is configured"),
-        })?;
+        let url = config
+            .url
+            .as_ref()
+            .ok_or_else(|| DatabaseError::InvalidUrl {
+                message: String::from("no database url is configured"),
+            })?;
         let identity = url.redacted().to_string();
         let settings = PoolSettings::from_config(config);
         let options = connect_options(url.expose(), config, &identity)?;
@@ -232,9 +236,9 @@ async fn fetch_limited(
     let mut out = Rows::default();
     let mut described = false;
     {
-        let mut stream = sqlx::query(AssertSqlSafe(sql))
-            .persistent(false)
-            .fetch(&mut *conn);
+        // A named (cached, LRU-bounded) statement: with an unnamed one, sqlx's lookup of
+        // a custom type's OID (enums) mid-query replaces it and the query fails.
+        let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
         while let Some(row) = stream.try_next().await? {
             if !described {
                 out.columns = columns_of(&row);
