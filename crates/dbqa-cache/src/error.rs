@@ -45,6 +45,7 @@ pub(crate) fn backend_error(backend: &str, message: impl std::fmt::Display) -> S
 }
 
 /// Builds a [`StoreError::Unavailable`].
+#[cfg(any(feature = "sqlite", feature = "redis"))]
 pub(crate) fn unavailable(backend: &str, message: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable {
         backend: backend.to_string(),
