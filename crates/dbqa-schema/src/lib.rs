@@ -121,9 +121,7 @@ async fn open_postgres(_config: &DatabaseConfig) -> Result<Arc<dyn Database>> {
 
 #[cfg(feature = "mysql")]
 async fn open_mysql(config: &DatabaseConfig) -> Result<Arc<dyn Database>> {
-    // Replaced by the MySQL/MariaDB connector (`mysql.rs`).
-    let _ = config;
-    Err(feature_disabled(Dialect::MySql, "mysql"))
+    Ok(Arc::new(mysql::MySqlDatabase::connect(config).await?))
 }
 
 #[cfg(not(feature = "mysql"))]

@@ -84,6 +84,15 @@ pub(crate) struct SqlxCodes {
     pub(crate) unknown_database: &'static [&'static str],
     /// Codes of a server that refuses more connections.
     pub(crate) too_many: &'static [&'static str],
+    /// The code matched against these sets and reported in [`DatabaseError::Query`]
+    /// (SQLSTATE for PostgreSQL, the error number for MySQL).
+    pub(crate) code_of: fn(&dyn sqlx::error::DatabaseError) -> Option<String>,
+}
+
+/// The SQLSTATE of a database error.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn sqlstate(error: &dyn sqlx::error::DatabaseError) -> Option<String> {
+    error.code().map(|c| c.into_owned())
 }
 
 /// Where an sqlx error happened: opening a connection, or running a query on one.
@@ -118,7 +127,7 @@ impl SqlxContext<'_> {
         let codes = self.codes;
         match error {
             sqlx::Error::Database(db) => {
-                let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+                let code = (codes.code_of)(db.as_ref()).unwrap_or_default();
                 let message = db.message().to_string();
                 let is = |set: &[&str]| set.contains(&code.as_str());
                 if is(codes.read_only) {

@@ -30,6 +30,7 @@ const CODES: SqlxCodes = SqlxCodes {
     auth: &["28P01", "28000"],
     unknown_database: &["3D000"],
     too_many: &["53300"],
+    code_of: pool::sqlstate,
 };
 
 /// A PostgreSQL database behind a connection pool.
