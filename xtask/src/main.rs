@@ -2,6 +2,9 @@
 
 use anyhow::{Result, bail};
 
+mod demo_db;
+mod spider_schema;
+
 const USAGE: &str = "usage: cargo xtask <task> [args]
 
 tasks:
@@ -22,6 +25,8 @@ fn main() -> Result<()> {
             println!("{USAGE}");
             Ok(())
         }
+        "demo-db" => demo_db::run(&rest),
+        "spider-schema" => spider_schema::run(&rest),
         other => bail!("unknown task `{other}`\n\n{USAGE}"),
     }
     .map(|()| drop(rest))
