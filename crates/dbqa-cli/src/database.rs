@@ -35,9 +35,11 @@ pub(crate) async fn connect(config: &AgentConfig) -> Result<Arc<dyn Database>, F
 
 /// The demo database's path, writing it first if it does not exist yet.
 fn ensure_demo_database() -> Result<PathBuf, Failure> {
-    let dir = dirs::data_dir()
-        .map(|d| d.join("dbqa"))
-        .ok_or_else(|| Failure::usage("no DATABASE_URL and no user data directory for the demo database: pass --db URL"))?;
+    let dir = dirs::data_dir().map(|d| d.join("dbqa")).ok_or_else(|| {
+        Failure::usage(
+            "no DATABASE_URL and no user data directory for the demo database: pass --db URL",
+        )
+    })?;
     let path = dir.join("demo-shop.db");
     if !path.exists() {
         std::fs::create_dir_all(&dir)

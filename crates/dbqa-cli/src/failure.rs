@@ -18,15 +18,24 @@ pub(crate) struct Failure {
 
 impl Failure {
     pub(crate) fn usage(message: impl std::fmt::Display) -> Self {
-        Self { code: EXIT_USAGE, message: message.to_string() }
+        Self {
+            code: EXIT_USAGE,
+            message: message.to_string(),
+        }
     }
 
     pub(crate) fn unreachable(message: impl std::fmt::Display) -> Self {
-        Self { code: EXIT_UNREACHABLE, message: message.to_string() }
+        Self {
+            code: EXIT_UNREACHABLE,
+            message: message.to_string(),
+        }
     }
 
     pub(crate) fn failed(message: impl std::fmt::Display) -> Self {
-        Self { code: EXIT_FAILED, message: message.to_string() }
+        Self {
+            code: EXIT_FAILED,
+            message: message.to_string(),
+        }
     }
 
     /// Prints the message and returns the exit code.

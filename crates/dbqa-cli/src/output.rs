@@ -32,7 +32,12 @@ pub(crate) fn schema_text(schema: &Schema) -> String {
             .as_ref()
             .map(|pk| pk.columns.iter().map(String::as_str).collect())
             .unwrap_or_default();
-        let width = table.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let width = table
+            .columns
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0);
         for column in &table.columns {
             let _ = write!(out, "  {:width$}  {}", column.name, column.data_type);
             if pk.len() == 1 && pk[0] == column.name {
@@ -63,7 +68,12 @@ pub(crate) fn schema_text(schema: &Schema) -> String {
         }
         for index in &table.indexes {
             let unique = if index.unique { "unique " } else { "" };
-            let _ = writeln!(out, "  {unique}index {} ({})", index.name, index.columns.join(", "));
+            let _ = writeln!(
+                out,
+                "  {unique}index {} ({})",
+                index.name,
+                index.columns.join(", ")
+            );
         }
         out.push('\n');
     }

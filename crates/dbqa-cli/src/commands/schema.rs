@@ -38,5 +38,8 @@ fn only_tables(schema: Schema, names: &[String]) -> Result<Schema, Failure> {
             }
         }
     }
-    Ok(Schema { dialect: schema.dialect, tables })
+    Ok(Schema {
+        dialect: schema.dialect,
+        tables,
+    })
 }

@@ -1,0 +1,19 @@
+//! Runs the real `dbqa` binary.
+
+mod check;
+mod schema;
+
+use assert_cmd::Command;
+
+/// The binary with a clean environment: no database or LLM settings leak in from the
+/// machine, and the demo database lives in `data_home`.
+pub(crate) fn dbqa(data_home: &std::path::Path) -> Command {
+    let mut cmd = Command::cargo_bin("dbqa").expect("binary is built");
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", data_home)
+        .env("XDG_DATA_HOME", data_home)
+        .env("NO_COLOR", "1")
+        .current_dir(data_home);
+    cmd
+}
