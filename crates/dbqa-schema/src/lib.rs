@@ -38,6 +38,11 @@
 //!
 //! A URL whose connector is compiled out gives [`dbqa_core::DatabaseError::FeatureDisabled`]
 //! naming the feature to enable.
+//!
+//! Writes: every connector executes read-only unless `ExecuteOptions::read_only` is false.
+//! SQLite additionally needs the connector opened writable (`?mode=rw` or `?mode=rwc` in the
+//! URL); a plain `sqlite://file.db` URL is read-only at the file level and never creates a
+//! missing file.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -157,6 +162,18 @@ mod tests {
             }
             Err(other) => panic!("unexpected error {other}"),
             Ok(_) => panic!("oracle url opened"),
+        }
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    #[tokio::test]
+    async fn compiled_out_connector_names_its_feature() {
+        match connect_url("postgres://u:secret@localhost/db").await {
+            Err(Error::Database(DatabaseError::FeatureDisabled { feature, .. })) => {
+                assert_eq!(feature, "postgres");
+            }
+            Err(other) => panic!("unexpected error {other}"),
+            Ok(_) => panic!("postgres opened without the feature"),
         }
     }
 }
