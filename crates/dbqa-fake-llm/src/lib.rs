@@ -264,9 +264,7 @@ async fn handle(
     } else {
         return plain(
             StatusCode::NOT_FOUND,
-            format!(
-                "dbqa-fake-llm serves …/chat/completions and …/messages, not {path}"
-            ),
+            format!("dbqa-fake-llm serves …/chat/completions and …/messages, not {path}"),
         );
     };
     let body: Value = serde_json::from_slice(&body)
@@ -345,15 +343,19 @@ async fn handle(
             response
         }
         Rendered::Sse { frames, abort } => {
-            let mut items: Vec<Result<Bytes, io::Error>> =
+            use futures::StreamExt;
+            let items: Vec<Result<Bytes, io::Error>> =
                 frames.into_iter().map(|f| Ok(Bytes::from(f))).collect();
-            if abort {
-                items.push(Err(io::Error::new(
+            // The break comes a moment after the frames, so they reach the client first.
+            let tail = futures::stream::iter(abort.then_some(())).then(|()| async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Err::<Bytes, _>(io::Error::new(
                     io::ErrorKind::ConnectionAborted,
                     "dbqa-fake-llm cut the stream",
-                )));
-            }
-            let mut response = Response::new(Body::from_stream(futures::stream::iter(items)));
+                ))
+            });
+            let items = futures::stream::iter(items).chain(tail);
+            let mut response = Response::new(Body::from_stream(items));
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 header::HeaderValue::from_static("text/event-stream"),

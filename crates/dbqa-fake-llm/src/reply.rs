@@ -173,7 +173,6 @@ impl Reply {
             chunks: chunks.into_iter().map(Into::into).collect(),
             abort: true,
         })
-        .streamed()
     }
 
     /// A stream that sends these text chunks and ends cleanly but without its terminal
@@ -183,7 +182,6 @@ impl Reply {
             chunks: chunks.into_iter().map(Into::into).collect(),
             abort: false,
         })
-        .streamed()
     }
 
     /// Adds a `Retry-After: seconds` header (for [`Reply::status`]).

@@ -197,7 +197,10 @@ fn openai_frames(a: &Answer<'_>, include_usage: bool, complete: bool) -> Vec<Str
                            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
         format!("data: {value}\n\n")
     };
-    let mut frames = vec![chunk(json!({"role": "assistant", "content": ""}), Value::Null)];
+    let mut frames = vec![chunk(
+        json!({"role": "assistant", "content": ""}),
+        Value::Null,
+    )];
     for text in a.chunks {
         frames.push(chunk(json!({"content": text}), Value::Null));
     }
@@ -249,8 +252,10 @@ fn anthropic_body(a: &Answer<'_>) -> Value {
         content.push(json!({"type": "text", "text": text}));
     }
     for (i, call) in a.calls.iter().enumerate() {
-        content.push(json!({"type": "tool_use", "id": format!("toolu_{i}"), "name": call.name,
-                            "input": tool_input(call)}));
+        content.push(
+            json!({"type": "tool_use", "id": format!("toolu_{i}"), "name": call.name,
+                            "input": tool_input(call)}),
+        );
     }
     json!({
         "id": format!("msg_fake_{}", a.serial),

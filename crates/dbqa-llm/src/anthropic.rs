@@ -248,7 +248,12 @@ fn parse_response(value: &Value) -> Result<ChatResponse, String> {
         match block.get("type").and_then(Value::as_str) {
             Some("text") => {
                 saw_text = true;
-                text.push_str(block.get("text").and_then(Value::as_str).unwrap_or_default());
+                text.push_str(
+                    block
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                );
             }
             Some("tool_use") => {
                 let name = block
@@ -419,7 +424,11 @@ impl Decoder for StreamDecoder {
             }
             "message_stop" => {
                 self.done = true;
-                out.extend(std::mem::take(&mut self.tools).into_values().map(Self::emit));
+                out.extend(
+                    std::mem::take(&mut self.tools)
+                        .into_values()
+                        .map(Self::emit),
+                );
                 out.push(StreamEvent::Finished {
                     finish_reason: self.finish.take().unwrap_or_default(),
                     usage: self.usage,
@@ -466,7 +475,10 @@ mod tests {
 
     #[test]
     fn invalid_stored_arguments_are_wrapped() {
-        assert_eq!(tool_input(r#"{"sql":"SELECT 1"}"#), json!({"sql": "SELECT 1"}));
+        assert_eq!(
+            tool_input(r#"{"sql":"SELECT 1"}"#),
+            json!({"sql": "SELECT 1"})
+        );
         assert_eq!(
             tool_input("{sql: oops"),
             json!({"_invalid_arguments": "{sql: oops"})

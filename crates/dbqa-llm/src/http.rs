@@ -393,12 +393,17 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let options = ProviderOptions::new("http://x").with_backoff_base(Duration::from_millis(100));
+        let options =
+            ProviderOptions::new("http://x").with_backoff_base(Duration::from_millis(100));
         let transport = Transport::new("test", options).unwrap();
         for attempt in 1..10 {
             let wait = transport.backoff(attempt);
-            let full = Duration::from_millis(100 * 2u64.pow(attempt - 1)).min(Duration::from_secs(8));
-            assert!(wait >= full / 2 && wait <= full + Duration::from_millis(1), "{attempt}: {wait:?}");
+            let full =
+                Duration::from_millis(100 * 2u64.pow(attempt - 1)).min(Duration::from_secs(8));
+            assert!(
+                wait >= full / 2 && wait <= full + Duration::from_millis(1),
+                "{attempt}: {wait:?}"
+            );
         }
     }
 

@@ -102,7 +102,10 @@ pub fn provider_from_config(config: &ModelConfig) -> Result<Arc<dyn LlmProvider>
     };
     #[cfg(any(feature = "openai", feature = "ollama"))]
     let options = |default: &str, key: Option<dbqa_core::SecretString>| {
-        let base = config.base_url.clone().unwrap_or_else(|| default.to_string());
+        let base = config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| default.to_string());
         ProviderOptions::from_config(config, base, key)
     };
     match config.provider {
@@ -126,12 +129,17 @@ pub fn provider_from_config(config: &ModelConfig) -> Result<Arc<dyn LlmProvider>
             };
             let options =
                 ProviderOptions::from_config(config, base.clone(), config.openai_api_key.clone());
-            Ok(Arc::new(OpenAiProvider::named("openai-compatible", options)?))
+            Ok(Arc::new(OpenAiProvider::named(
+                "openai-compatible",
+                options,
+            )?))
         }
         #[cfg(feature = "anthropic")]
         Some(ProviderKind::Anthropic) => {
             let Some(key) = &config.anthropic_api_key else {
-                return Err(not_configured("LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY"));
+                return Err(not_configured(
+                    "LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY",
+                ));
             };
             let base = config
                 .base_url

@@ -94,15 +94,15 @@ impl OpenAiProvider {
     }
 
     /// Sends with feature negotiation (see the module docs).
-    async fn send(&self, request: &ChatRequest, stream: bool) -> Result<reqwest::Response, LlmError> {
+    async fn send(
+        &self,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> Result<reqwest::Response, LlmError> {
         let wants_required =
             !request.tools.is_empty() && request.tool_choice == ToolChoice::Required;
         let wants_schema = matches!(request.response_format, ResponseFormat::JsonSchema { .. });
-        let official = self
-            .transport
-            .options()
-            .base_url
-            .contains("api.openai.com");
+        let official = self.transport.options().base_url.contains("api.openai.com");
         let mut flavor = Flavor {
             completion_tokens_field: official,
             force_first_tool: wants_required
@@ -130,9 +130,9 @@ impl OpenAiProvider {
                 }
                 Ok(response)
             }
-            Err(
-                LlmError::BadRequest { status, .. } | LlmError::Server { status, .. },
-            ) if probing && matches!(status, 400 | 422 | 500) => {
+            Err(LlmError::BadRequest { status, .. } | LlmError::Server { status, .. })
+                if probing && matches!(status, 400 | 422 | 500) =>
+            {
                 tracing::warn!(
                     provider = self.transport.provider(),
                     status,
@@ -236,9 +236,13 @@ fn request_body(request: &ChatRequest, stream: bool, flavor: Flavor) -> Value {
         let choice = match &request.tool_choice {
             ToolChoice::Auto => json!("auto"),
             ToolChoice::None => json!("none"),
-            ToolChoice::Required if flavor.force_first_tool => {
-                named(request.tools.first().map(|t| t.name.as_str()).unwrap_or_default())
-            }
+            ToolChoice::Required if flavor.force_first_tool => named(
+                request
+                    .tools
+                    .first()
+                    .map(|t| t.name.as_str())
+                    .unwrap_or_default(),
+            ),
             ToolChoice::Required => json!("required"),
             ToolChoice::Tool(name) => named(name),
         };
@@ -494,7 +498,10 @@ mod tests {
         };
         check(json!({}), "missing field `choices`");
         check(json!({"choices": []}), "`choices` is empty");
-        check(json!({"choices": [{}]}), "missing field `choices[0].message`");
+        check(
+            json!({"choices": [{}]}),
+            "missing field `choices[0].message`",
+        );
         check(
             json!({"choices": [{"message": {"tool_calls": [{"function": {}}]}}]}),
             "missing field `tool_calls[0].function.name`",

@@ -89,11 +89,18 @@ const TIME_UNITS: &[&str] = &["day", "week", "month", "quarter", "year"];
 /// );
 /// ```
 pub fn classify_complexity(question: &str) -> ModelTier {
-    let text = format!(" {} ", question.to_lowercase().replace(['?', ',', '!'], " "));
+    let text = format!(
+        " {} ",
+        question.to_lowercase().replace(['?', ',', '!'], " ")
+    );
     let words: Vec<&str> = text.split_whitespace().collect();
     if COMPLEX_PHRASES.iter().any(|p| text.contains(p))
         || time_range(&text, &words)
-        || RELATION_PHRASES.iter().filter(|p| text.contains(*p)).count() >= 2
+        || RELATION_PHRASES
+            .iter()
+            .filter(|p| text.contains(*p))
+            .count()
+            >= 2
     {
         return ModelTier::Complex;
     }
@@ -144,13 +151,22 @@ mod tests {
         check("What is the name of the oldest dog?", ModelTier::Fast);
         check("List all stadiums.", ModelTier::Fast);
         check("Count the orders.", ModelTier::Fast);
-        check("Show the names of singers and their concerts", ModelTier::Balanced);
+        check(
+            "Show the names of singers and their concerts",
+            ModelTier::Balanced,
+        );
         check("Average age of singers per country", ModelTier::Complex);
-        check("Compare revenue of France versus Germany", ModelTier::Complex);
+        check(
+            "Compare revenue of France versus Germany",
+            ModelTier::Complex,
+        );
         check("Orders between 2020 and 2021", ModelTier::Complex);
         check("Sales in the last 30 days", ModelTier::Complex);
         check("Revenue last month", ModelTier::Complex);
-        check("Which carriers shipped more than 10 late orders?", ModelTier::Complex);
+        check(
+            "Which carriers shipped more than 10 late orders?",
+            ModelTier::Complex,
+        );
         check(
             "Customers who have orders and their addresses along with phone numbers",
             ModelTier::Complex,

@@ -207,21 +207,30 @@ fn render_call(call: &ToolCall, mode: ToolMode) -> String {
     };
     match (call.name.as_str(), mode) {
         (RUN_SQL, ToolMode::Text) => {
-            format!("```sql\n{}\n```", field("sql").unwrap_or_else(|| call.arguments.clone()))
+            format!(
+                "```sql\n{}\n```",
+                field("sql").unwrap_or_else(|| call.arguments.clone())
+            )
         }
         (RUN_SQL, _) => call.arguments.clone(),
         (DESCRIBE_TABLES, ToolMode::Text) => {
             let list: Vec<String> = names()
                 .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default();
             format!("DESCRIBE TABLES: {}", list.join(", "))
         }
         (DESCRIBE_TABLES, _) => json!({ DESCRIBE_TABLES: names() }).to_string(),
         (REPLY, ToolMode::Text) => field("text").unwrap_or_else(|| call.arguments.clone()),
         (REPLY, _) => json!({ REPLY: field("text").unwrap_or_default() }).to_string(),
-        (_, _) => json!({"name": call.name, "arguments": arguments.unwrap_or(Value::Null)})
-            .to_string(),
+        (_, _) => {
+            json!({"name": call.name, "arguments": arguments.unwrap_or(Value::Null)}).to_string()
+        }
     }
 }
 
@@ -318,7 +327,11 @@ fn function_prefix(content: &str) -> Option<Reading> {
         return None;
     }
     let arguments = arguments.trim();
-    let arguments = if arguments.is_empty() { "{}" } else { arguments };
+    let arguments = if arguments.is_empty() {
+        "{}"
+    } else {
+        arguments
+    };
     let call = synthetic(0, name, Value::String(arguments.to_string()));
     Some(if name == REPLY {
         Reading::Reply(reply_text(&call))
@@ -358,7 +371,9 @@ fn json_object(content: &str) -> Option<Map<String, Value>> {
     }
     let start = content.find('{')?;
     let end = content.rfind('}')?;
-    (start < end).then(|| parse(&content[start..=end])).flatten()
+    (start < end)
+        .then(|| parse(&content[start..=end]))
+        .flatten()
 }
 
 fn read_json_object(object: &Map<String, Value>) -> Option<Reading> {

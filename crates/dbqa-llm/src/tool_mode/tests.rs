@@ -1,1 +1,163 @@
+use dbqa_core::{ChatResponse, ToolMode};
+
 use super::*;
+
+/// Reads `content` in `mode`; returns `(tool name, arguments)` pairs and the text.
+fn read(content: &str, mode: ToolMode) -> (Vec<(String, Value)>, Option<String>) {
+    let response = ChatResponse {
+        content: Some(content.to_string()),
+        ..ChatResponse::default()
+    };
+    let turn = interpret_response(&response, mode);
+    let calls = turn
+        .tool_calls
+        .iter()
+        .map(|c| (c.name.clone(), c.arguments_json().unwrap_or(Value::Null)))
+        .collect();
+    (calls, turn.text)
+}
+
+fn check(content: &str, mode: ToolMode, expect: (&[(&str, Value)], Option<&str>)) {
+    let (calls, text) = read(content, mode);
+    let expected: Vec<(String, Value)> = expect
+        .0
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect();
+    assert_eq!(calls, expected, "{mode}: {content}");
+    assert_eq!(text.as_deref(), expect.1, "{mode}: {content}");
+}
+
+#[test]
+fn text_answers_in_every_shape() {
+    let sql = |s: &str| json!({ "sql": s });
+    let q = "SELECT name FROM singer";
+    check(
+        "```sql\nSELECT name FROM singer\n```",
+        ToolMode::Text,
+        (&[("run_sql", sql(q))], None),
+    );
+    check(
+        "```\nSELECT name FROM singer\n```",
+        ToolMode::Text,
+        (&[("run_sql", sql(q))], None),
+    );
+    check(
+        "SELECT name FROM singer",
+        ToolMode::Text,
+        (&[("run_sql", sql(q))], None),
+    );
+    check(
+        "select name from singer",
+        ToolMode::Json,
+        (&[], Some("select name from singer")),
+    );
+    check(
+        "```sql\nSELECT name FROM singer\n```",
+        ToolMode::Auto,
+        (&[], Some("```sql\nSELECT name FROM singer\n```")),
+    );
+    check(
+        "```json\n{\"sql\": \"SELECT name FROM singer\"}\n```",
+        ToolMode::Json,
+        (&[("run_sql", sql(q))], None),
+    );
+    check(
+        "Sure! {\"sql\": \"SELECT name FROM singer\", \"reply\": null} done",
+        ToolMode::Json,
+        (&[("run_sql", sql(q))], None),
+    );
+    check(
+        "{\"reply\": \"Hello\"}",
+        ToolMode::Json,
+        (&[], Some("Hello")),
+    );
+    check(
+        "{\"describe_tables\": [\"concert\"]}",
+        ToolMode::Json,
+        (&[("describe_tables", json!({"names": ["concert"]}))], None),
+    );
+    check(
+        "DESCRIBE TABLES: concert, stadium",
+        ToolMode::Text,
+        (
+            &[("describe_tables", json!({"names": ["concert", "stadium"]}))],
+            None,
+        ),
+    );
+    check(
+        "{\"name\": \"run_sql\", \"parameters\": {\"sql\": \"SELECT name FROM singer\"}}",
+        ToolMode::Auto,
+        (&[("run_sql", sql(q))], None),
+    );
+    check(
+        "{\"name\": \"reply\", \"arguments\": {\"text\": \"Hi\"}}",
+        ToolMode::Required,
+        (&[], Some("Hi")),
+    );
+    check(
+        "functions.run_sql:\n{\"sql\": \"SELECT name FROM singer\"}",
+        ToolMode::Auto,
+        (&[("run_sql", sql(q))], None),
+    );
+    check(
+        "Hello, I can help with singers.",
+        ToolMode::Text,
+        (&[], Some("Hello, I can help with singers.")),
+    );
+    check(
+        "{\"unrelated\": 1}",
+        ToolMode::Json,
+        (&[], Some("{\"unrelated\": 1}")),
+    );
+}
+
+#[test]
+fn native_calls_keep_text_and_turn_reply_into_text() {
+    let response = ChatResponse {
+        content: Some("Let me check.".into()),
+        tool_calls: vec![
+            ToolCall {
+                id: "a".into(),
+                name: RUN_SQL.into(),
+                arguments: "{bad".into(),
+            },
+            ToolCall {
+                id: "b".into(),
+                name: REPLY.into(),
+                arguments: "{\"text\": \"Done\"}".into(),
+            },
+        ],
+        ..ChatResponse::default()
+    };
+    let turn = interpret_response(&response, ToolMode::Required);
+    assert_eq!(turn.tool_calls.len(), 1);
+    assert_eq!(turn.tool_calls[0].arguments, "{bad");
+    assert_eq!(turn.text.as_deref(), Some("Let me check.\nDone"));
+}
+
+#[test]
+fn prepare_is_idempotent_and_leaves_toolless_requests_alone() {
+    let tool = ToolSpec {
+        name: RUN_SQL.into(),
+        description: "d".into(),
+        parameters: json!({"type": "object"}),
+    };
+    for mode in [
+        ToolMode::Auto,
+        ToolMode::Required,
+        ToolMode::Json,
+        ToolMode::Text,
+    ] {
+        let mut plain = ChatRequest::new("m", vec![Message::user("write the answer")]);
+        let before = plain.clone();
+        prepare_request(&mut plain, mode);
+        assert_eq!(plain, before, "{mode}");
+    }
+    let mut request = ChatRequest::new("m", vec![Message::user("q")]);
+    request.tools = vec![tool];
+    prepare_request(&mut request, ToolMode::Required);
+    let once = request.clone();
+    prepare_request(&mut request, ToolMode::Required);
+    assert_eq!(request, once);
+}
