@@ -136,9 +136,7 @@ async fn open_mysql(_config: &DatabaseConfig) -> Result<Arc<dyn Database>> {
 
 #[cfg(feature = "mssql")]
 async fn open_mssql(config: &DatabaseConfig) -> Result<Arc<dyn Database>> {
-    // Replaced by the SQL Server connector (`mssql.rs`).
-    let _ = config;
-    Err(feature_disabled(Dialect::MsSql, "mssql"))
+    Ok(Arc::new(mssql::MsSqlDatabase::connect(config).await?))
 }
 
 #[cfg(not(feature = "mssql"))]

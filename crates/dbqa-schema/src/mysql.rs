@@ -60,7 +60,11 @@ impl Flavour {
         let ms = pool::timeout_millis(timeout);
         match self {
             // Seconds, with fractions.
-            Flavour::MariaDb => format!("SET SESSION max_statement_time = {}.{:03}", ms / 1000, ms % 1000),
+            Flavour::MariaDb => format!(
+                "SET SESSION max_statement_time = {}.{:03}",
+                ms / 1000,
+                ms % 1000
+            ),
             // Milliseconds; applies to read-only SELECTs, which is all this connector runs
             // by default.
             Flavour::MySql => format!("SET SESSION max_execution_time = {ms}"),
@@ -88,9 +92,12 @@ impl MySqlDatabase {
     /// Opens a pool to `config.url`, checking first that one connection can be made (and
     /// learning whether the server is MariaDB or MySQL).
     pub(crate) async fn connect(config: &DatabaseConfig) -> Result<Self, DatabaseError> {
-        let url = config.url.as_ref().ok_or_else(|| DatabaseError::InvalidUrl {
-            message: String::from("no database url is configured"),
-        })?;
+        let url = config
+            .url
+            .as_ref()
+            .ok_or_else(|| DatabaseError::InvalidUrl {
+                message: String::from("no database url is configured"),
+            })?;
         let identity = url.redacted().to_string();
         let settings = PoolSettings::from_config(config);
         let options = connect_options(url.expose(), config, &identity)?;
@@ -194,11 +201,41 @@ pub(crate) fn is_ddl(sql: &str) -> bool {
         .to_ascii_uppercase();
     matches!(
         first.as_str(),
-        "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE" | "GRANT" | "REVOKE" | "LOCK"
-            | "UNLOCK" | "INSTALL" | "UNINSTALL" | "FLUSH" | "OPTIMIZE" | "ANALYZE" | "REPAIR"
-            | "LOAD" | "COMMIT" | "ROLLBACK" | "BEGIN" | "START" | "SET" | "KILL" | "SHUTDOWN"
-            | "RESET" | "PURGE" | "CHANGE" | "HANDLER" | "XA" | "SAVEPOINT" | "RELEASE"
-            | "PREPARE" | "EXECUTE" | "DEALLOCATE" | "CALL" | "DO"
+        "CREATE"
+            | "ALTER"
+            | "DROP"
+            | "RENAME"
+            | "TRUNCATE"
+            | "GRANT"
+            | "REVOKE"
+            | "LOCK"
+            | "UNLOCK"
+            | "INSTALL"
+            | "UNINSTALL"
+            | "FLUSH"
+            | "OPTIMIZE"
+            | "ANALYZE"
+            | "REPAIR"
+            | "LOAD"
+            | "COMMIT"
+            | "ROLLBACK"
+            | "BEGIN"
+            | "START"
+            | "SET"
+            | "KILL"
+            | "SHUTDOWN"
+            | "RESET"
+            | "PURGE"
+            | "CHANGE"
+            | "HANDLER"
+            | "XA"
+            | "SAVEPOINT"
+            | "RELEASE"
+            | "PREPARE"
+            | "EXECUTE"
+            | "DEALLOCATE"
+            | "CALL"
+            | "DO"
     )
 }
 
@@ -408,7 +445,12 @@ mod tests {
             );
         };
         check("mysql://root@h/db", false, true, MySqlSslMode::Preferred);
-        check("mariadb://root@h/db", true, true, MySqlSslMode::VerifyIdentity);
+        check(
+            "mariadb://root@h/db",
+            true,
+            true,
+            MySqlSslMode::VerifyIdentity,
+        );
         check("mysql://root@h/db", true, false, MySqlSslMode::Required);
         check(
             "mysql://root@h/db?ssl-mode=disabled",

@@ -97,7 +97,11 @@ pub(super) async fn extract(
         tables.push(Table {
             schema: Some(schema),
             name,
-            kind: if view { TableKind::View } else { TableKind::Table },
+            kind: if view {
+                TableKind::View
+            } else {
+                TableKind::Table
+            },
             columns: Vec::new(),
             primary_key: None,
             foreign_keys: Vec::new(),

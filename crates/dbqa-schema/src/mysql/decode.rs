@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use dbqa_core::Value;
-use sqlx::mysql::types::MySqlTime;
 use sqlx::mysql::MySqlRow;
+use sqlx::mysql::types::MySqlTime;
 use sqlx::{Column, Row, TypeInfo, ValueRef};
 
 /// Decodes every cell of a row.
@@ -86,7 +86,9 @@ fn typed(row: &MySqlRow, i: usize, type_name: &str) -> Option<Value> {
         ),
         "TIME" => Value::Time(row.try_get_unchecked::<MySqlTime, _>(i).ok()?.to_string()),
         "BIT" => Value::UInt(bits(row.try_get_unchecked::<&[u8], _>(i).ok()?)),
-        "JSON" => Value::Json(serde_json::from_slice(row.try_get_unchecked::<&[u8], _>(i).ok()?).ok()?),
+        "JSON" => {
+            Value::Json(serde_json::from_slice(row.try_get_unchecked::<&[u8], _>(i).ok()?).ok()?)
+        }
         "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" | "GEOMETRY" => {
             Value::Bytes(row.try_get_unchecked::<&[u8], _>(i).ok()?.to_vec())
         }

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use dbqa_core::{Column, Dialect, ForeignKey, Index, PrimaryKey, Schema, Table, TableKind};
-use sqlx::postgres::PgConnection;
 use sqlx::Row;
+use sqlx::postgres::PgConnection;
 
 /// The schemas to describe: the configured ones, else `current_schemas(false)` (the
 /// `search_path`, normally `public`). System schemas are never described.
@@ -113,7 +113,9 @@ pub(super) async fn extract(
     }
 
     for row in run(columns_sql()).fetch_all(&mut *conn).await? {
-        let Some(table) = by_oid.get(&row.try_get::<i64, _>(0)?).and_then(|&i| tables.get_mut(i))
+        let Some(table) = by_oid
+            .get(&row.try_get::<i64, _>(0)?)
+            .and_then(|&i| tables.get_mut(i))
         else {
             continue;
         };
@@ -128,7 +130,9 @@ pub(super) async fn extract(
     }
 
     for row in run(constraints_sql()).fetch_all(&mut *conn).await? {
-        let Some(table) = by_oid.get(&row.try_get::<i64, _>(0)?).and_then(|&i| tables.get_mut(i))
+        let Some(table) = by_oid
+            .get(&row.try_get::<i64, _>(0)?)
+            .and_then(|&i| tables.get_mut(i))
         else {
             continue;
         };
@@ -152,7 +156,9 @@ pub(super) async fn extract(
     }
 
     for row in run(indexes_sql()).fetch_all(&mut *conn).await? {
-        let Some(table) = by_oid.get(&row.try_get::<i64, _>(0)?).and_then(|&i| tables.get_mut(i))
+        let Some(table) = by_oid
+            .get(&row.try_get::<i64, _>(0)?)
+            .and_then(|&i| tables.get_mut(i))
         else {
             continue;
         };

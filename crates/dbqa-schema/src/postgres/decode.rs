@@ -4,9 +4,9 @@
 //! included, gets a value: an unknown type becomes its text when its bytes are text (enums,
 //! `citext`, domains over text, …), else its bytes. Nothing here returns an error or panics.
 
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use dbqa_core::Value;
 use sqlx::postgres::{PgRow, PgTypeKind, PgValueFormat, PgValueRef};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use sqlx::{Row, ValueRef};
 
 /// Decodes every cell of a row.
@@ -113,7 +113,9 @@ fn text_or_bytes(b: &[u8]) -> Value {
 /// The binary array format: dimensions, flags, element OID, per-dimension sizes, then
 /// length-prefixed elements (-1 for NULL). Multi-dimensional arrays nest.
 fn array(b: &[u8]) -> Option<Value> {
-    let int = |at: usize| -> Option<i32> { Some(i32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?)) };
+    let int = |at: usize| -> Option<i32> {
+        Some(i32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
     let ndim = usize::try_from(int(0)?).ok()?;
     let elem_oid = u32::from_be_bytes(b.get(8..12)?.try_into().ok()?);
     if ndim == 0 {
@@ -163,7 +165,9 @@ fn nest(items: Vec<Value>, dims: &[usize]) -> Value {
 /// The binary NUMERIC format as exact decimal text: digit count, weight (base-10000
 /// exponent of the first digit), sign, display scale, then base-10000 digits.
 fn numeric(b: &[u8]) -> Option<String> {
-    let short = |at: usize| -> Option<u16> { Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?)) };
+    let short = |at: usize| -> Option<u16> {
+        Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+    };
     let ndigits = usize::from(short(0)?);
     let weight = i32::from(short(2)? as i16);
     let sign = short(4)?;
@@ -181,7 +185,11 @@ fn numeric(b: &[u8]) -> Option<String> {
     // Integer part: groups with exponent weight..=0.
     let mut int_part = String::new();
     for k in 0..=weight.max(-1) {
-        let group = usize::try_from(k).ok().and_then(|i| digits.get(i)).copied().unwrap_or(0);
+        let group = usize::try_from(k)
+            .ok()
+            .and_then(|i| digits.get(i))
+            .copied()
+            .unwrap_or(0);
         if int_part.is_empty() {
             if group != 0 {
                 int_part = group.to_string();
@@ -197,7 +205,11 @@ fn numeric(b: &[u8]) -> Option<String> {
     let first_frac = weight + 1; // index of the group just after the decimal point
     let mut idx = first_frac;
     while frac.len() < dscale {
-        let group = usize::try_from(idx).ok().and_then(|i| digits.get(i)).copied().unwrap_or(0);
+        let group = usize::try_from(idx)
+            .ok()
+            .and_then(|i| digits.get(i))
+            .copied()
+            .unwrap_or(0);
         // Groups before the first stored digit (negative weight) are zeros.
         let group = if idx < 0 { 0 } else { group };
         frac.push_str(&format!("{group:04}"));
@@ -272,7 +284,8 @@ fn offset(east_secs: i32) -> String {
 pub(super) fn interval(months: i32, days: i32, micros: i64) -> String {
     let mut parts = Vec::new();
     let (years, months) = (months / 12, months % 12);
-    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n.abs() == 1 { one } else { many });
+    let plural =
+        |n: i64, one: &str, many: &str| format!("{n} {}", if n.abs() == 1 { one } else { many });
     if years != 0 {
         parts.push(plural(years.into(), "year", "years"));
     }
@@ -286,7 +299,12 @@ pub(super) fn interval(months: i32, days: i32, micros: i64) -> String {
         let sign = if micros < 0 { "-" } else { "" };
         let abs = micros.unsigned_abs();
         let (secs, frac) = (abs / 1_000_000, abs % 1_000_000);
-        let mut text = format!("{sign}{:02}:{:02}:{:02}", secs / 3600, (secs % 3600) / 60, secs % 60);
+        let mut text = format!(
+            "{sign}{:02}:{:02}:{:02}",
+            secs / 3600,
+            (secs % 3600) / 60,
+            secs % 60
+        );
         if frac != 0 {
             let f = format!("{frac:06}");
             text.push('.');
@@ -299,7 +317,11 @@ pub(super) fn interval(months: i32, days: i32, micros: i64) -> String {
 
 fn uuid(b: &[u8]) -> Option<String> {
     let bytes: [u8; 16] = b.try_into().ok()?;
-    Some(sqlx::types::Uuid::from_bytes(bytes).hyphenated().to_string())
+    Some(
+        sqlx::types::Uuid::from_bytes(bytes)
+            .hyphenated()
+            .to_string(),
+    )
 }
 
 /// `inet`/`cidr`: family, prefix bits, is-cidr flag, address length, address.
@@ -356,12 +378,21 @@ mod tests {
         check(0, 0, 0, &[], "0");
         check(2, 0, 1, &[1, 0, 0], "100000000.0");
         check(0, 0xC000, 0, &[], "NaN");
-        check(4, 0, 3, &[9999, 9999, 9999, 9999, 9999, 1230], "99999999999999999999.123");
+        check(
+            4,
+            0,
+            3,
+            &[9999, 9999, 9999, 9999, 9999, 1230],
+            "99999999999999999999.123",
+        );
     }
 
     #[test]
     fn intervals_print_like_postgres() {
-        assert_eq!(interval(14, 3, 14_706_000_000), "1 year 2 mons 3 days 04:05:06");
+        assert_eq!(
+            interval(14, 3, 14_706_000_000),
+            "1 year 2 mons 3 days 04:05:06"
+        );
         assert_eq!(interval(0, 1, 0), "1 day");
         assert_eq!(interval(0, 0, 0), "00:00:00");
         assert_eq!(interval(0, 0, -1_500_000), "-00:00:01.5");
@@ -382,8 +413,16 @@ mod tests {
             &1_500_000i64.to_be_bytes(),
             Value::Timestamp("2000-01-01T00:00:01.500".into()),
         );
-        check(869, &[2, 32, 0, 4, 10, 0, 0, 1], Value::Text("10.0.0.1".into()));
-        check(3802, b"\x01{\"a\":1}", Value::Json(serde_json::json!({"a": 1})));
+        check(
+            869,
+            &[2, 32, 0, 4, 10, 0, 0, 1],
+            Value::Text("10.0.0.1".into()),
+        );
+        check(
+            3802,
+            b"\x01{\"a\":1}",
+            Value::Json(serde_json::json!({"a": 1})),
+        );
         check(999_999, b"happy", Value::Text("happy".into()));
         check(999_999, &[0xff, 0xfe], Value::Bytes(vec![0xff, 0xfe]));
         check(20, &[1, 2], Value::Text("\u{1}\u{2}".into()));

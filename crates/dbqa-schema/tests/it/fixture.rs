@@ -84,8 +84,12 @@ pub fn with_database(url: &str, name: &str) -> String {
 /// Fails (or, with `DBQA_TEST_SKIP_SERVICES=1`, skips) when a service is unreachable.
 fn unreachable(backend: Backend, url: &str, error: &dyn std::fmt::Display) -> Option<Fixture> {
     let how = match backend {
-        Backend::Postgres => "start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or set DBQA_TEST_POSTGRES_URL",
-        Backend::MySql => "start MariaDB on 127.0.0.1:3306 (user root, empty password) or set DBQA_TEST_MYSQL_URL",
+        Backend::Postgres => {
+            "start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or set DBQA_TEST_POSTGRES_URL"
+        }
+        Backend::MySql => {
+            "start MariaDB on 127.0.0.1:3306 (user root, empty password) or set DBQA_TEST_MYSQL_URL"
+        }
         Backend::Sqlite => "sqlite needs no service",
     };
     let redacted = dbqa_core::redact_url(url);
@@ -117,7 +121,11 @@ impl Fixture {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let path = dir.path().join("fixture.db");
                 sqlite_load(&path);
-                (format!("sqlite://{}", path.display()), String::new(), Some(dir))
+                (
+                    format!("sqlite://{}", path.display()),
+                    String::new(),
+                    Some(dir),
+                )
             }
             Backend::Postgres => {
                 let admin = service_url(
@@ -130,8 +138,7 @@ impl Fixture {
                 (with_database(&admin, &name), admin, None)
             }
             Backend::MySql => {
-                let admin =
-                    service_url("DBQA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test");
+                let admin = service_url("DBQA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test");
                 if let Err(e) = admin::create(backend, &admin, &name).await {
                     return unreachable(backend, &admin, &e);
                 }
@@ -173,10 +180,11 @@ impl Drop for Fixture {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build();
-            if let Ok(runtime) = runtime {
-                if let Err(e) = runtime.block_on(admin::drop_database(backend, &admin, &name)) {
-                    eprintln!("could not drop fixture database {name}: {e}");
-                }
+            let result = runtime
+                .map_err(sqlx::Error::Io)
+                .and_then(|rt| rt.block_on(admin::drop_database(backend, &admin, &name)));
+            if let Err(e) = result {
+                eprintln!("could not drop fixture database {name}: {e}");
             }
         });
         let _ = cleanup.join();
@@ -247,7 +255,11 @@ pub mod admin {
     }
 
     /// Drops the fixture database, disconnecting anyone still on it.
-    pub async fn drop_database(backend: Backend, admin: &str, name: &str) -> Result<(), sqlx::Error> {
+    pub async fn drop_database(
+        backend: Backend,
+        admin: &str,
+        name: &str,
+    ) -> Result<(), sqlx::Error> {
         match backend {
             Backend::Postgres => {
                 let mut conn = sqlx::PgConnection::connect(admin).await?;

@@ -5,7 +5,12 @@
 //! `DBQA_TEST_POSTGRES_URL` / `DBQA_TEST_MYSQL_URL`); `DBQA_TEST_SKIP_SERVICES=1` skips
 //! them with a message. SQL Server tests run only when `DBQA_TEST_MSSQL_URL` is set.
 
-#![allow(missing_docs, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 mod fixture;
 mod mssql;

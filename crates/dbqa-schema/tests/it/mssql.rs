@@ -9,7 +9,9 @@ fn url() -> Option<String> {
     match std::env::var("DBQA_TEST_MSSQL_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            eprintln!("NOT RUN: SQL Server tests need DBQA_TEST_MSSQL_URL (e.g. mssql://sa:pw@127.0.0.1:1433/master)");
+            eprintln!(
+                "NOT RUN: SQL Server tests need DBQA_TEST_MSSQL_URL (e.g. mssql://sa:pw@127.0.0.1:1433/master)"
+            );
             None
         }
     }
@@ -32,9 +34,14 @@ async fn mssql_queries_and_schema() {
     assert_eq!(rows.column_names(), ["one", "t", "d"]);
     db.extract_schema().await.expect("schema");
     let err = db
-        .execute("WAITFOR DELAY '00:00:10'", &ExecuteOptions::read_only(Duration::from_millis(200), 1))
+        .execute(
+            "WAITFOR DELAY '00:00:10'",
+            &ExecuteOptions::read_only(Duration::from_millis(200), 1),
+        )
         .await
         .expect_err("timeout");
     assert!(matches!(err, DatabaseError::Timeout { .. }), "{err:?}");
-    db.execute("SELECT 1", &options).await.expect("usable after timeout");
+    db.execute("SELECT 1", &options)
+        .await
+        .expect("usable after timeout");
 }

@@ -44,11 +44,22 @@ fn typed_rows(rows: &Rows) -> Vec<Vec<String>> {
 }
 
 pub async fn schema_extraction(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else { return };
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
     let schema = fx.db.extract_schema().await.expect("extract schema");
     let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
-    for expected in ["customers", "orders", "order_items", "shipments", "customer_totals"] {
-        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    for expected in [
+        "customers",
+        "orders",
+        "order_items",
+        "shipments",
+        "customer_totals",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
     }
     let shipments = schema.table("shipments").expect("shipments");
     let fk = shipments.foreign_keys.first().expect("composite fk");
@@ -66,14 +77,23 @@ pub async fn schema_extraction(backend: Backend) {
 }
 
 pub async fn types_round_trip(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else { return };
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
     let rows = fx
         .db
-        .execute("SELECT * FROM type_samples ORDER BY id", &options(5000, 100))
+        .execute(
+            "SELECT * FROM type_samples ORDER BY id",
+            &options(5000, 100),
+        )
         .await
         .expect("select type samples");
     assert_eq!(rows.len(), 2);
-    assert!(rows.rows[1].iter().skip(1).all(|v| v.is_null()), "{:?}", rows.rows[1]);
+    assert!(
+        rows.rows[1].iter().skip(1).all(|v| v.is_null()),
+        "{:?}",
+        rows.rows[1]
+    );
     let json = serde_json::to_value(&rows).expect("rows serialise");
     insta::assert_yaml_snapshot!(
         format!("types_{backend:?}").to_lowercase(),
@@ -82,15 +102,24 @@ pub async fn types_round_trip(backend: Backend) {
 }
 
 pub async fn row_limit(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else { return };
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
     let check = |max_rows: usize, len: usize, truncated: bool| {
         let db = fx.db.clone();
         async move {
             let rows = db
-                .execute("SELECT id, name FROM customers ORDER BY id", &options(5000, max_rows))
+                .execute(
+                    "SELECT id, name FROM customers ORDER BY id",
+                    &options(5000, max_rows),
+                )
                 .await
                 .expect("select customers");
-            assert_eq!((rows.len(), rows.truncated), (len, truncated), "max_rows {max_rows}");
+            assert_eq!(
+                (rows.len(), rows.truncated),
+                (len, truncated),
+                "max_rows {max_rows}"
+            );
             assert_eq!(rows.column_names(), ["id", "name"]);
         }
     };
@@ -100,15 +129,24 @@ pub async fn row_limit(backend: Backend) {
     check(0, 0, true).await;
     let empty = fx
         .db
-        .execute("SELECT id, name FROM customers WHERE id < 0", &options(5000, 10))
+        .execute(
+            "SELECT id, name FROM customers WHERE id < 0",
+            &options(5000, 10),
+        )
         .await
         .expect("empty select");
     assert!(empty.is_empty() && !empty.truncated);
-    assert_eq!(empty.column_names(), ["id", "name"], "columns known without rows");
+    assert_eq!(
+        empty.column_names(),
+        ["id", "name"],
+        "columns known without rows"
+    );
 }
 
 pub async fn timeout(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else { return };
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
     let err = fx
         .db
         .execute(&sleep_sql(backend, 10), &options(200, 10))
@@ -130,7 +168,9 @@ pub async fn timeout(backend: Backend) {
 }
 
 pub async fn read_only(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else { return };
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
     for sql in [
         "INSERT INTO customers (id, name) VALUES (99, 'Mallory')",
         "UPDATE customers SET name = 'x'",
@@ -147,11 +187,17 @@ pub async fn read_only(backend: Backend) {
         .execute("SELECT count(*) FROM customers", &options(5000, 10))
         .await
         .expect("count");
-    assert_eq!(rows.rows[0][0].to_display_string(), "5", "nothing was written");
+    assert_eq!(
+        rows.rows[0][0].to_display_string(),
+        "5",
+        "nothing was written"
+    );
 }
 
 pub async fn errors(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else { return };
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
     match fx.db.execute("SELEC nonsense", &options(5000, 10)).await {
         Err(DatabaseError::Query { message, code }) => {
             assert!(!message.is_empty());
@@ -161,7 +207,11 @@ pub async fn errors(backend: Backend) {
         }
         other => panic!("bad sql gave {other:?}"),
     }
-    match fx.db.execute("SELECT * FROM no_such_table", &options(5000, 10)).await {
+    match fx
+        .db
+        .execute("SELECT * FROM no_such_table", &options(5000, 10))
+        .await
+    {
         Err(DatabaseError::Query { .. }) => {}
         other => panic!("missing table gave {other:?}"),
     }
@@ -189,9 +239,15 @@ pub async fn errors(backend: Backend) {
         _ => url.replacen("://root@", "://root:wrong-secret@", 1),
     };
     let err = connect_err(bad_auth).await;
-    assert!(matches!(err, DatabaseError::Authentication { .. }), "{err:?}");
+    assert!(
+        matches!(err, DatabaseError::Authentication { .. }),
+        "{err:?}"
+    );
     let text = err.to_string();
-    assert!(!text.contains("wrong-secret") && !text.contains(":secret@"), "{text}");
+    assert!(
+        !text.contains("wrong-secret") && !text.contains(":secret@"),
+        "{text}"
+    );
     // Nothing listens on port 1.
     let closed = match backend {
         Backend::Postgres => "postgres://postgres:pw@127.0.0.1:1/test",
@@ -236,7 +292,9 @@ pub async fn killed_connection(backend: Backend) {
     if backend == Backend::Sqlite {
         return;
     }
-    let Some(fx) = Fixture::new(backend).await else { return };
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
     let db = fx.db.clone();
     let sql = sleep_sql(backend, 5);
     let running = tokio::spawn(async move { db.execute(&sql, &options(20_000, 10)).await });
@@ -258,7 +316,9 @@ pub async fn killed_connection(backend: Backend) {
 }
 
 pub async fn pool_status_and_close(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else { return };
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
     fx.db.ping().await.expect("ping");
     if backend != Backend::Sqlite {
         let status = fx.db.pool_status();
