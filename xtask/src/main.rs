@@ -2,6 +2,7 @@
 
 use anyhow::{Result, bail};
 
+mod bench_schema;
 mod demo_db;
 mod spider_schema;
 
@@ -24,6 +25,9 @@ fn main() -> Result<()> {
         "" | "help" | "-h" | "--help" => {
             println!("{USAGE}");
             Ok(())
+        }
+        "bench" if rest.first().map(String::as_str) == Some("schema") => {
+            bench_schema::run(rest.get(1..).unwrap_or_default())
         }
         "demo-db" => demo_db::run(&rest),
         "spider-schema" => spider_schema::run(&rest),
