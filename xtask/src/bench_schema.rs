@@ -68,16 +68,21 @@ fn ddl(n: usize) -> String {
 
 async fn bench(admin_url: &str, tables: usize, runs: usize) -> Result<()> {
     let name = format!("dbqa_bench_schema_{}", std::process::id());
-    let mut admin = PgConnection::connect(admin_url)
-        .await
-        .with_context(|| format!("connect to {} (is PostgreSQL running?)", dbqa_core::redact_url(admin_url)))?;
+    let mut admin = PgConnection::connect(admin_url).await.with_context(|| {
+        format!(
+            "connect to {} (is PostgreSQL running?)",
+            dbqa_core::redact_url(admin_url)
+        )
+    })?;
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut admin)
         .await?;
     let result = measure(admin_url, &name, tables, runs).await;
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-        .execute(&mut admin)
-        .await?;
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await?;
     result
 }
 
@@ -85,9 +90,14 @@ async fn measure(admin_url: &str, name: &str, tables: usize, runs: usize) -> Res
     let url = with_database(admin_url, name);
     let started = Instant::now();
     let mut conn = PgConnection::connect(&url).await?;
-    sqlx::raw_sql(AssertSqlSafe(ddl(tables))).execute(&mut conn).await?;
+    sqlx::raw_sql(AssertSqlSafe(ddl(tables)))
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
-    println!("created {tables} tables x 20 columns in {:.1?}", started.elapsed());
+    println!(
+        "created {tables} tables x 20 columns in {:.1?}",
+        started.elapsed()
+    );
 
     let mut extract = Vec::new();
     let mut total = Vec::new();
@@ -105,7 +115,10 @@ async fn measure(admin_url: &str, name: &str, tables: usize, runs: usize) -> Res
         let fks: usize = schema.tables.iter().map(|t| t.foreign_keys.len()).sum();
         let indexes: usize = schema.tables.iter().map(|t| t.indexes.len()).sum();
         if schema.tables.len() != tables {
-            bail!("extracted {} tables, expected {tables}", schema.tables.len());
+            bail!(
+                "extracted {} tables, expected {tables}",
+                schema.tables.len()
+            );
         }
         println!(
             "run {run}: extract {:.1?} (connect + extract {:.1?}): {} tables, {columns} columns, {fks} foreign keys, {indexes} indexes",
