@@ -4,6 +4,7 @@ use anyhow::{Result, bail};
 
 mod bench_schema;
 mod demo_db;
+mod llm_smoke;
 mod spider_schema;
 
 const USAGE: &str = "usage: cargo xtask <task> [args]
@@ -30,6 +31,7 @@ fn main() -> Result<()> {
             bench_schema::run(rest.get(1..).unwrap_or_default())
         }
         "demo-db" => demo_db::run(&rest),
+        "llm-smoke" => llm_smoke::run(&rest),
         "spider-schema" => spider_schema::run(&rest),
         other => bail!("unknown task `{other}`\n\n{USAGE}"),
     }

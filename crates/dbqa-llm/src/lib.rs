@@ -48,6 +48,12 @@
 //! Errors are [`dbqa_core::LlmError`] (re-exported as [`Error`]): the trait every provider
 //! implements returns it, so this crate adds no second error type.
 
+// With every provider feature off only the pure helpers remain; the transport sits unused.
+#![cfg_attr(
+    not(any(feature = "openai", feature = "anthropic", feature = "ollama")),
+    allow(dead_code)
+)]
+
 #[cfg(feature = "anthropic")]
 mod anthropic;
 mod http;
