@@ -55,6 +55,18 @@ fn parse(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, Rejection> {
     }
 }
 
+/// Whether a rendering holds anything whose quoting or escaping could make it read back
+/// differently: quote or bracket characters inside quoted text (rendered doubled),
+/// backslashes, dollar quotes, comment markers, or any non-ASCII or control character.
+/// Without them every token is a plain word, number, operator or simply quoted text.
+fn needs_round_trip(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    bytes.iter().any(|&b| {
+        matches!(b, b'[' | b']' | b'`' | b'\\' | b'$' | b'#' | b'{' | b'}')
+            || !(b == b' ' || b.is_ascii_graphic())
+    }) || ["''", "\"\"", "--", "/*", "*/"].iter().any(|m| sql.contains(m))
+}
+
 /// The kind of a top-level statement and, in read-only mode, why it may not run.
 fn classify(statement: &Statement, read_only: bool) -> (StatementKind, Option<Violation>) {
     let kind = match statement {
@@ -175,6 +187,16 @@ impl Guard {
             [statement] => statement.to_string(),
             _ => return Err(Rejection::single(Violation::Empty)),
         };
+        // What runs is the rendering, so it must read back as the statement checked:
+        // a rendering quirk (an unescaped quote, a keyword used as a name) could
+        // otherwise turn text the parser saw as a name into SQL the database runs.
+        // Only quoted text can hide such a quirk, so plain renderings skip the re-parse.
+        if needs_round_trip(&sql) {
+            let round_trip = parse(&sql, config.dialect);
+            if !matches!(round_trip.as_deref(), Ok([again]) if again.to_string() == sql) {
+                return Err(Rejection::single(Violation::Ambiguous { text: sql }));
+            }
+        }
         Ok(Accepted {
             sql,
             kind,

@@ -148,6 +148,14 @@ pub enum Violation {
         /// The catalog table or function, normalised.
         table: String,
     },
+    /// Text the database could read differently from the guard: a reserved word used
+    /// as a name, or a rendering that does not read back as the same statement
+    /// (unusual quoting). Such a statement is never run.
+    #[error("sql is ambiguous: `{text}` could be read differently by the database: quote names plainly and avoid keywords as names")]
+    Ambiguous {
+        /// The word or rendering in question.
+        text: String,
+    },
     /// A row limit the guard cannot bound to `max_rows` (not a constant, a percentage,
     /// or `WITH TIES`).
     #[error("row limit `{clause}` cannot be bounded to {max_rows} rows: use a constant row count")]
@@ -173,6 +181,7 @@ impl Violation {
             Violation::TableBlocked { .. } => "table_blocked",
             Violation::SystemCatalog { .. } => "system_catalog",
             Violation::UnboundedLimit { .. } => "unbounded_limit",
+            Violation::Ambiguous { .. } => "ambiguous",
         }
     }
 }

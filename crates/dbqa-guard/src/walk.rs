@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 
 use dbqa_core::Dialect;
 use sqlparser::ast::{
-    Expr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    Expr, Ident, JoinConstraint, JoinOperator, LimitClause, ObjectName, ObjectNamePart, Query, Select, SelectItem,
     SetExpr, Statement, TableFactor, Visit, Visitor,
 };
 
@@ -31,6 +31,8 @@ pub(crate) struct Walk {
     statement_depth: usize,
     /// The next relation visited is a table-valued function's name, not a table.
     next_relation_is_function: bool,
+    /// The next statement is the body of an `EXPLAIN` (reported by the caller).
+    explaining: bool,
     pub(crate) tables: Vec<TableRef>,
     pub(crate) violations: Vec<Violation>,
     pub(crate) warnings: Vec<Warning>,
@@ -50,6 +52,7 @@ impl Walk {
             scopes: Vec::new(),
             statement_depth: 0,
             next_relation_is_function: false,
+            explaining: false,
             tables: Vec::new(),
             violations: Vec::new(),
             warnings: Vec::new(),
@@ -91,21 +94,26 @@ impl Walk {
         }
     }
 
-    fn function(&mut self, name: &ObjectName) {
-        let Some(last) = name.0.last() else { return };
+    /// Refuses a denied function; `true` when it was.
+    fn function(&mut self, name: &ObjectName) -> bool {
+        let Some(last) = name.0.last() else {
+            return false;
+        };
         let text = match last {
             ObjectNamePart::Identifier(ident) => ident.value.clone(),
             ObjectNamePart::Function(_) => last.to_string(),
         };
-        if denied_function(&text).is_some() {
+        let denied = denied_function(&text).is_some();
+        if denied {
             self.violation(Violation::ForbiddenFunction { name: text });
         }
+        denied
     }
 
     /// A function in `FROM`: denied functions and catalog functions are refused.
     fn table_function(&mut self, name: &ObjectName) {
-        self.function(name);
-        if let Some(table) = TableRef::new(name, self.dialect)
+        if !self.function(name)
+            && let Some(table) = TableRef::new(name, self.dialect)
             && crate::rules::catalogs(self.dialect).contains(&table.qualifiers, &table.lower)
         {
             self.violation(Violation::SystemCatalog {
@@ -143,32 +151,33 @@ impl Walk {
 
 /// The construct a statement is, for messages: `DROP TABLE`, `INSERT`, `COMMIT`, ….
 pub(crate) fn construct(statement: &Statement) -> String {
-    const TWO_WORDS: &[&str] = &[
-        "CREATE", "DROP", "ALTER", "TRUNCATE", "START", "SET", "LOCK", "GRANT", "REVOKE",
-        "RELEASE", "ROLLBACK", "BEGIN", "COPY", "LOAD", "SHOW", "DECLARE", "DEALLOCATE",
+    /// Second words worth naming (`DROP TABLE`, `LOCK TABLES`, `SHOW DATABASES`).
+    const OBJECTS: &[&str] = &[
+        "TABLE", "TABLES", "VIEW", "INDEX", "DATABASE", "DATABASES", "SCHEMA", "FUNCTION",
+        "PROCEDURE", "TRIGGER", "SEQUENCE", "ROLE", "USER", "EXTENSION", "TYPE",
+        "MATERIALIZED", "TEMPORARY", "TEMP", "TRANSACTION", "COLUMNS", "VARIABLES",
     ];
     let rendered = statement.to_string();
     let mut words = rendered.split_whitespace();
     let first = words.next().unwrap_or("statement").to_ascii_uppercase();
-    if TWO_WORDS.contains(&first.as_str())
-        && let Some(second) = words.next()
-    {
-        let second: String = second
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
-            .collect();
-        if !second.is_empty() {
-            return format!("{first} {}", second.to_ascii_uppercase());
-        }
+    match words.next().map(str::to_ascii_uppercase) {
+        Some(second) if OBJECTS.contains(&second.as_str()) => format!("{first} {second}"),
+        _ => first,
     }
-    first
 }
 
 impl Visitor for Walk {
     type Break = ();
 
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
-        if self.statement_depth > 0 && self.read_only && !matches!(statement, Statement::Query(_))
+        let explained = std::mem::take(&mut self.explaining);
+        if matches!(statement, Statement::Explain { .. }) {
+            self.explaining = true;
+        }
+        if self.statement_depth > 0
+            && self.read_only
+            && !explained
+            && !matches!(statement, Statement::Query(_))
         {
             self.violation(Violation::NotReadOnly {
                 construct: format!("{} inside a query", construct(statement)),
@@ -225,6 +234,20 @@ impl Visitor for Walk {
                 });
             }
         }
+        if !self.dialect.supports_limit()
+            && matches!(
+                &query.limit_clause,
+                Some(LimitClause::OffsetCommaLimit { .. })
+                    | Some(LimitClause::LimitOffset { limit: Some(_), .. })
+            )
+        {
+            self.violation(Violation::Parse {
+                message: format!(
+                    "LIMIT is not {} syntax: use TOP or OFFSET ... FETCH",
+                    self.dialect.display_name()
+                ),
+            });
+        }
         self.set_expr(&query.body);
         ControlFlow::Continue(())
     }
@@ -241,6 +264,14 @@ impl Visitor for Walk {
     }
 
     fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+        if select.top.is_some() && !self.dialect.supports_top() {
+            self.violation(Violation::Parse {
+                message: format!(
+                    "TOP is SQL Server syntax: use LIMIT in {}",
+                    self.dialect.display_name()
+                ),
+            });
+        }
         if self.read_only && select.into.is_some() {
             self.violation(Violation::NotReadOnly {
                 construct: "SELECT ... INTO".to_string(),
@@ -315,12 +346,35 @@ impl Visitor for Walk {
         ControlFlow::Continue(())
     }
 
-    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-        if let Expr::Function(function) = expr {
-            self.function(&function.name);
+    fn pre_visit_ident(&mut self, ident: &Ident) -> ControlFlow<()> {
+        if ident.quote_style.is_none() && is_reserved_word(&ident.value) {
+            self.violation(Violation::Ambiguous {
+                text: ident.value.clone(),
+            });
         }
         ControlFlow::Continue(())
     }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(function) = expr {
+            let _ = self.function(&function.name);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Words that are reserved in every dialect: the parser sometimes takes one as a name
+/// (`SELECT not`), and then the rendering reads differently once a limit is added.
+const RESERVED_WORDS: &[&str] = &[
+    "ALL", "AND", "AS", "BETWEEN", "BY", "CASE", "CREATE", "DELETE", "DISTINCT", "DROP",
+    "ELSE", "END", "EXCEPT", "EXISTS", "FETCH", "FOR", "FROM", "GROUP", "HAVING", "IN",
+    "INSERT", "INTERSECT", "INTO", "IS", "JOIN", "LIKE", "LIMIT", "NOT", "NULL", "OFFSET",
+    "ON", "OR", "ORDER", "SELECT", "SET", "TABLE", "THEN", "TOP", "UNION", "UPDATE",
+    "VALUES", "WHEN", "WHERE", "WITH",
+];
+
+fn is_reserved_word(word: &str) -> bool {
+    word.len() <= 9 && RESERVED_WORDS.iter().any(|r| r.eq_ignore_ascii_case(word))
 }
 
 /// A short label for a joined relation: its alias, else its name.

@@ -56,3 +56,14 @@ SELECT id FROM t WHERE name = 'O''Brien'
 -- case: quoted identifier containing a keyword and a space
 -- dialects: sqlite postgres
 SELECT "drop table" FROM "my table"
+-- case: bracket quote escape that would render a hidden table read is refused
+-- dialects: sqlite mssql
+-- config: block=secret
+SELECT [a]] FROM secret --] FROM t
+-- case: keyword used as a name that does not read back is refused
+-- dialects: sqlite postgres
+-- config: max_rows=10
+SELECT not--e FROM death
+-- case: doubled backtick inside a mysql name reads back
+-- dialects: mysql
+SELECT `a``b` FROM t
