@@ -39,12 +39,18 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut api_key = None;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let mut value = || iter.next().cloned().with_context(|| format!("{arg} needs a value"));
+        let mut value = || {
+            iter.next()
+                .cloned()
+                .with_context(|| format!("{arg} needs a value"))
+        };
         match arg.as_str() {
             "--base-url" => base_url = Some(value()?),
             "--model" => model = value()?,
             "--api-key" => api_key = Some(value()?),
-            other => bail!("unknown argument `{other}`; usage: cargo xtask llm-smoke --base-url URL [--model M] [--api-key KEY]"),
+            other => bail!(
+                "unknown argument `{other}`; usage: cargo xtask llm-smoke --base-url URL [--model M] [--api-key KEY]"
+            ),
         }
     }
     let base_url = base_url.context("--base-url is required, e.g. http://127.0.0.1:8011/v1")?;
@@ -55,13 +61,20 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         options = options.with_api_key(key);
     }
     let provider = OpenAiProvider::named("openai-compatible", options)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(smoke(&provider, &model))
 }
 
 async fn smoke(provider: &OpenAiProvider, model: &str) -> Result<()> {
     let mut failures = Vec::new();
-    for mode in [ToolMode::Auto, ToolMode::Required, ToolMode::Json, ToolMode::Text] {
+    for mode in [
+        ToolMode::Auto,
+        ToolMode::Required,
+        ToolMode::Json,
+        ToolMode::Text,
+    ] {
         for question in ["How many singers are there?", "Hi! What can you do?"] {
             let mut request = ChatRequest::new(model, vec![Message::user(question)]);
             request.system = Some(SYSTEM.into());
@@ -94,7 +107,11 @@ async fn smoke(provider: &OpenAiProvider, model: &str) -> Result<()> {
                     }
                     format!(
                         "native calls {:?}, sql {:?}, text {:?}, usage {}+{}",
-                        response.tool_calls.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+                        response
+                            .tool_calls
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>(),
                         sql,
                         turn.text,
                         response.usage.prompt_tokens,
@@ -110,7 +127,10 @@ async fn smoke(provider: &OpenAiProvider, model: &str) -> Result<()> {
                     format!("error: {error}")
                 }
             };
-            println!("[{mode:>8}] {question:<30} {:>6} ms  {line}", elapsed.as_millis());
+            println!(
+                "[{mode:>8}] {question:<30} {:>6} ms  {line}",
+                elapsed.as_millis()
+            );
         }
     }
     // Streaming in auto mode without tools: text deltas and usage.
@@ -129,7 +149,9 @@ async fn smoke(provider: &OpenAiProvider, model: &str) -> Result<()> {
                     Err(e) => error = Some(e),
                 }
             }
-            println!("[  stream] {deltas} text deltas, finished with usage {finished:?}, error {error:?}");
+            println!(
+                "[  stream] {deltas} text deltas, finished with usage {finished:?}, error {error:?}"
+            );
         }
         Err(error) => println!("[  stream] error: {error}"),
     }
