@@ -5,6 +5,7 @@ use anyhow::{Result, bail};
 mod bench_schema;
 mod demo_db;
 mod llm_smoke;
+mod spider_guard;
 mod spider_schema;
 
 const USAGE: &str = "usage: cargo xtask <task> [args]
@@ -27,6 +28,7 @@ fn main() -> Result<()> {
             println!("{USAGE}");
             Ok(())
         }
+        "spider-guard" => spider_guard::run(&rest),
         "bench" if rest.first().map(String::as_str) == Some("schema") => {
             bench_schema::run(rest.get(1..).unwrap_or_default())
         }
