@@ -64,7 +64,9 @@ fn needs_round_trip(sql: &str) -> bool {
     bytes.iter().any(|&b| {
         matches!(b, b'[' | b']' | b'`' | b'\\' | b'$' | b'#' | b'{' | b'}')
             || !(b == b' ' || b.is_ascii_graphic())
-    }) || ["''", "\"\"", "--", "/*", "*/"].iter().any(|m| sql.contains(m))
+    }) || ["''", "\"\"", "--", "/*", "*/"]
+        .iter()
+        .any(|m| sql.contains(m))
 }
 
 /// The kind of a top-level statement and, in read-only mode, why it may not run.

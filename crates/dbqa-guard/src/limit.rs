@@ -8,8 +8,8 @@
 
 use dbqa_core::Dialect;
 use sqlparser::ast::{
-    Expr, Fetch, LimitClause, Offset, OffsetRows, Query, SetExpr, Statement, TableFactor, Top, TopQuantity,
-    UnaryOperator, Value,
+    Expr, Fetch, LimitClause, Offset, OffsetRows, Query, SetExpr, Statement, TableFactor, Top,
+    TopQuantity, UnaryOperator, Value,
 };
 use sqlparser::dialect::MsSqlDialect;
 use sqlparser::parser::Parser;

@@ -114,10 +114,12 @@ pub fn denied_function(name: &str) -> Option<&'static DeniedFunction> {
     } else {
         name
     };
-    DENIED_FUNCTIONS.iter().find(|rule| match rule.pattern.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => name == rule.pattern,
-    })
+    DENIED_FUNCTIONS
+        .iter()
+        .find(|rule| match rule.pattern.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => name == rule.pattern,
+        })
 }
 
 /// Where a dialect keeps its system catalogs. Names are lower-case.

@@ -99,7 +99,9 @@ pub enum Violation {
     #[error("empty statement: write one SQL query")]
     Empty,
     /// Longer than [`GuardConfig::max_length`](crate::GuardConfig::max_length); not parsed.
-    #[error("statement is {length} characters long, over the limit of {max}: write a shorter query")]
+    #[error(
+        "statement is {length} characters long, over the limit of {max}: write a shorter query"
+    )]
     TooLong {
         /// The statement's length in characters.
         length: usize,
@@ -125,7 +127,9 @@ pub enum Violation {
         construct: String,
     },
     /// A function on the denylist (side effects, file or network access, sleeping).
-    #[error("function `{name}` is not allowed: it has side effects, reaches outside the database or can stall it")]
+    #[error(
+        "function `{name}` is not allowed: it has side effects, reaches outside the database or can stall it"
+    )]
     ForbiddenFunction {
         /// The function's name as written (without schema).
         name: String,
@@ -151,7 +155,9 @@ pub enum Violation {
     /// Text the database could read differently from the guard: a reserved word used
     /// as a name, or a rendering that does not read back as the same statement
     /// (unusual quoting). Such a statement is never run.
-    #[error("sql is ambiguous: `{text}` could be read differently by the database: quote names plainly and avoid keywords as names")]
+    #[error(
+        "sql is ambiguous: `{text}` could be read differently by the database: quote names plainly and avoid keywords as names"
+    )]
     Ambiguous {
         /// The word or rendering in question.
         text: String,

@@ -5,8 +5,8 @@ use std::ops::ControlFlow;
 
 use dbqa_core::Dialect;
 use sqlparser::ast::{
-    Expr, Ident, JoinConstraint, JoinOperator, LimitClause, ObjectName, ObjectNamePart, Query, Select, SelectItem,
-    SetExpr, Statement, TableFactor, Visit, Visitor,
+    Expr, Ident, JoinConstraint, JoinOperator, LimitClause, ObjectName, ObjectNamePart, Query,
+    Select, SelectItem, SetExpr, Statement, TableFactor, Visit, Visitor,
 };
 
 use crate::names::{TableRef, normalise_ident};
@@ -153,9 +153,27 @@ impl Walk {
 pub(crate) fn construct(statement: &Statement) -> String {
     /// Second words worth naming (`DROP TABLE`, `LOCK TABLES`, `SHOW DATABASES`).
     const OBJECTS: &[&str] = &[
-        "TABLE", "TABLES", "VIEW", "INDEX", "DATABASE", "DATABASES", "SCHEMA", "FUNCTION",
-        "PROCEDURE", "TRIGGER", "SEQUENCE", "ROLE", "USER", "EXTENSION", "TYPE",
-        "MATERIALIZED", "TEMPORARY", "TEMP", "TRANSACTION", "COLUMNS", "VARIABLES",
+        "TABLE",
+        "TABLES",
+        "VIEW",
+        "INDEX",
+        "DATABASE",
+        "DATABASES",
+        "SCHEMA",
+        "FUNCTION",
+        "PROCEDURE",
+        "TRIGGER",
+        "SEQUENCE",
+        "ROLE",
+        "USER",
+        "EXTENSION",
+        "TYPE",
+        "MATERIALIZED",
+        "TEMPORARY",
+        "TEMP",
+        "TRANSACTION",
+        "COLUMNS",
+        "VARIABLES",
     ];
     let rendered = statement.to_string();
     let mut words = rendered.split_whitespace();
@@ -305,12 +323,12 @@ impl Visitor for Walk {
                 }
             }
         }
-        if select.from.len() > 1 && select.selection.is_none() {
-            if let Some(second) = select.from.get(1) {
-                self.warning(Warning::JoinWithoutCondition {
-                    table: relation_label(&second.relation),
-                });
-            }
+        if select.selection.is_none()
+            && let Some(second) = select.from.get(1)
+        {
+            self.warning(Warning::JoinWithoutCondition {
+                table: relation_label(&second.relation),
+            });
         }
         ControlFlow::Continue(())
     }
@@ -366,11 +384,50 @@ impl Visitor for Walk {
 /// Words that are reserved in every dialect: the parser sometimes takes one as a name
 /// (`SELECT not`), and then the rendering reads differently once a limit is added.
 const RESERVED_WORDS: &[&str] = &[
-    "ALL", "AND", "AS", "BETWEEN", "BY", "CASE", "CREATE", "DELETE", "DISTINCT", "DROP",
-    "ELSE", "END", "EXCEPT", "EXISTS", "FETCH", "FOR", "FROM", "GROUP", "HAVING", "IN",
-    "INSERT", "INTERSECT", "INTO", "IS", "JOIN", "LIKE", "LIMIT", "NOT", "NULL", "OFFSET",
-    "ON", "OR", "ORDER", "SELECT", "SET", "TABLE", "THEN", "TOP", "UNION", "UPDATE",
-    "VALUES", "WHEN", "WHERE", "WITH",
+    "ALL",
+    "AND",
+    "AS",
+    "BETWEEN",
+    "BY",
+    "CASE",
+    "CREATE",
+    "DELETE",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "EXISTS",
+    "FETCH",
+    "FOR",
+    "FROM",
+    "GROUP",
+    "HAVING",
+    "IN",
+    "INSERT",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "JOIN",
+    "LIKE",
+    "LIMIT",
+    "NOT",
+    "NULL",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "SELECT",
+    "SET",
+    "TABLE",
+    "THEN",
+    "TOP",
+    "UNION",
+    "UPDATE",
+    "VALUES",
+    "WHEN",
+    "WHERE",
+    "WITH",
 ];
 
 fn is_reserved_word(word: &str) -> bool {

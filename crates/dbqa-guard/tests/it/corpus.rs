@@ -33,7 +33,9 @@ fn parse_cases(text: &str) -> Vec<Case> {
             });
             continue;
         }
-        let Some(case) = cases.last_mut() else { continue };
+        let Some(case) = cases.last_mut() else {
+            continue;
+        };
         if case.sql.is_empty() {
             if let Some(list) = line.strip_prefix("-- dialects:") {
                 case.dialects = list

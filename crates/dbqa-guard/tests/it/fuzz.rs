@@ -119,9 +119,31 @@ fn mutated_gold() -> impl Strategy<Value = String> {
         .map(|(sql, _)| sql.to_string())
         .collect();
     let tokens = [
-        ";", "--", "/*", "*/", "'", "\"", "`", "[", "]", "(", ")", " UNION SELECT 1 ",
-        " FOR UPDATE", " LIMIT 10", " DROP TABLE t", " INTO x ", " pg_sleep(1) ", ",", ".",
-        " WITH c AS (SELECT 1) ", " OFFSET 5 ROWS ", " TOP 3 ", "\0", "ß", "\n",
+        ";",
+        "--",
+        "/*",
+        "*/",
+        "'",
+        "\"",
+        "`",
+        "[",
+        "]",
+        "(",
+        ")",
+        " UNION SELECT 1 ",
+        " FOR UPDATE",
+        " LIMIT 10",
+        " DROP TABLE t",
+        " INTO x ",
+        " pg_sleep(1) ",
+        ",",
+        ".",
+        " WITH c AS (SELECT 1) ",
+        " OFFSET 5 ROWS ",
+        " TOP 3 ",
+        "\0",
+        "ß",
+        "\n",
     ];
     (
         prop::sample::select(gold),
@@ -206,17 +228,34 @@ fn invariants(dialect: Dialect, sql: &str) -> Result<(), TestCaseError> {
         accepted.kind
     );
     prop_assert!(
-        !accepted.tables.iter().any(|t| t.to_lowercase().ends_with(BLOCKED)),
+        !accepted
+            .tables
+            .iter()
+            .any(|t| t.to_lowercase().ends_with(BLOCKED)),
         "blocked table accepted: {sql}"
     );
     let again = guard.check(&accepted.sql);
-    prop_assert!(again.is_ok(), "rewritten sql rejected: {sql} -> {}", accepted.sql);
+    prop_assert!(
+        again.is_ok(),
+        "rewritten sql rejected: {sql} -> {}",
+        accepted.sql
+    );
     if let Ok(again) = again {
-        prop_assert_eq!(&again.sql, &accepted.sql, "rewriting is not idempotent: {}", sql);
+        prop_assert_eq!(
+            &again.sql,
+            &accepted.sql,
+            "rewriting is not idempotent: {}",
+            sql
+        );
         prop_assert_eq!(&again.tables, &accepted.tables);
     }
     let statements = parse(dialect, &accepted.sql);
-    prop_assert_eq!(statements.len(), 1, "rendered sql is not one statement: {}", accepted.sql);
+    prop_assert_eq!(
+        statements.len(),
+        1,
+        "rendered sql is not one statement: {}",
+        accepted.sql
+    );
     if accepted.kind == StatementKind::Query
         && let Some(statement) = statements.first()
     {
