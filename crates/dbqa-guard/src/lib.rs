@@ -14,7 +14,10 @@
 //!
 //! Everything works on the statement as [sqlparser] parses it for the dialect, and the
 //! SQL to run is rendered from that syntax tree, never copied from the input: a write
-//! hidden in a comment or a second statement never reaches the database.
+//! hidden in a comment or a second statement never reaches the database. A rendering
+//! that holds quoted text with quote characters, comment markers or non-ASCII text is
+//! parsed again and must read back identically, and reserved words used as bare names
+//! are refused ([`Violation::Ambiguous`]): the text run is the text checked.
 //!
 //! It must not know about connections, drivers, async runtimes, LLMs or the agent: it
 //! depends on `dbqa-core` (for [`Dialect`]) and sqlparser only, so it can vet SQL on its
