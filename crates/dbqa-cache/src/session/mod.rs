@@ -23,7 +23,8 @@ use crate::Error;
 use crate::Result;
 
 /// Builds the session store chosen by `SESSION_BACKEND`: SQLite at `SESSION_DB_PATH`
-/// (the default), memory, or Redis at `REDIS_URL` under `CACHE_KEY_PREFIX`.
+/// (the default), memory, or Redis at `REDIS_URL` under `CACHE_KEY_PREFIX` (with a 2 s
+/// timeout per operation; session errors are returned, not hidden).
 pub async fn session_store_from_config(config: &AgentConfig) -> Result<Arc<dyn SessionStore>> {
     match config.session_backend {
         SessionBackendKind::Memory => Ok(Arc::new(MemorySessionStore::new())),
@@ -37,9 +38,12 @@ pub async fn session_store_from_config(config: &AgentConfig) -> Result<Arc<dyn S
             feature: "sqlite",
         }),
         #[cfg(feature = "redis")]
-        SessionBackendKind::Redis => Ok(Arc::new(RedisSessionStore::new(
-            &crate::RedisOptions::from_config(&config.cache),
-        )?)),
+        SessionBackendKind::Redis => {
+            // History is not optional like a cache: wait longer before giving up.
+            let options = crate::RedisOptions::from_config(&config.cache)
+                .with_timeout(std::time::Duration::from_secs(2));
+            Ok(Arc::new(RedisSessionStore::new(&options)?))
+        }
         #[cfg(not(feature = "redis"))]
         SessionBackendKind::Redis => Err(Error::FeatureDisabled {
             backend: "redis",
