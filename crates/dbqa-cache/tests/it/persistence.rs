@@ -180,3 +180,28 @@ async fn a_malformed_redis_url_is_a_config_error_naming_the_setting() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn sqlite_purges_expired_rows_periodically_on_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteCache::open(dir.path().join("cache.db"))
+        .await
+        .unwrap();
+    for i in 0..10 {
+        store
+            .set(&format!("old{i}"), b"x", Duration::from_millis(100))
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Never read, so only the periodic purge (every 256 writes) can remove them.
+    for i in 0..246 {
+        store.set(&format!("new{i}"), b"y", LONG).await.unwrap();
+    }
+    assert_eq!(store.stats().entries, 246);
+    let conn = rusqlite::Connection::open(dir.path().join("cache.db")).unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT COUNT(*) FROM cache", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 246);
+}
