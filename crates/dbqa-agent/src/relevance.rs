@@ -136,7 +136,7 @@ pub fn select_tables(schema: &Schema, question: &str, max_tables: usize) -> Sele
             .map(|n| (n, taken.iter().filter(|&&t| graph.adjacent(t, n)).count()))
             .filter(|&(_, links)| links > 0)
             .collect();
-        neighbours.sort_by(|a, b| b.1.cmp(&a.1));
+        neighbours.sort_by_key(|n| std::cmp::Reverse(n.1));
         for (n, _) in neighbours {
             if chosen.len() >= max_tables {
                 break;

@@ -32,10 +32,10 @@ pub fn render_schema(
     let mut out = String::new();
     let mut full = Vec::new();
     for name in described {
-        if let Some(table) = schema.table(name) {
-            if !full.iter().any(|t: &&Table| t.name == table.name) {
-                full.push(table);
-            }
+        if let Some(table) = schema.table(name)
+            && !full.iter().any(|t: &&Table| t.name == table.name)
+        {
+            full.push(table);
         }
     }
     for table in &full {

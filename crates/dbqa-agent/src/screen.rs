@@ -160,15 +160,16 @@ pub fn detect_injection(question: &str) -> Vec<InjectionSignal> {
         .find(|p| contains_phrase(&text, p.trim_end()))
     {
         add(InjectionKind::WriteRequest, p.trim().to_string());
-    } else if let Some(i) = words.iter().position(|w| *w == "update") {
-        if words.iter().skip(i + 2).take(4).any(|w| *w == "set") {
-            add(InjectionKind::WriteRequest, String::from("update … set"));
-        }
+    } else if let Some(i) = words.iter().position(|w| *w == "update")
+        && words.iter().skip(i + 2).take(4).any(|w| *w == "set")
+    {
+        add(InjectionKind::WriteRequest, String::from("update … set"));
     }
-    if let (Some(first), Some(second)) = (words.first(), words.get(1)) {
-        if WRITE_VERBS.contains(first) && DATA_WORDS.iter().any(|d| second.starts_with(d)) {
-            add(InjectionKind::WriteRequest, format!("{first} {second}"));
-        }
+    if let (Some(first), Some(second)) = (words.first(), words.get(1))
+        && WRITE_VERBS.contains(first)
+        && DATA_WORDS.iter().any(|d| second.starts_with(d))
+    {
+        add(InjectionKind::WriteRequest, format!("{first} {second}"));
     }
 
     if let Some(p) = SECRET_PHRASES.iter().find(|p| contains_phrase(&text, p)) {

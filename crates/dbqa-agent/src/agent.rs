@@ -1,0 +1,264 @@
+//! [`DatabaseQueryAgent`]: the public face of the query path.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use dbqa_cache::Caches;
+use dbqa_core::{
+    AgentConfig, Database, LlmProvider, Message, Schema, SessionInfo, SessionStore, Table,
+};
+use dbqa_guard::Guard;
+use futures::Stream;
+use serde::Serialize;
+use tokio::sync::{Mutex, mpsc};
+
+use crate::builder::AgentBuilder;
+use crate::render::SampleValues;
+use crate::session::ChatSession;
+use crate::stats::{Stats, StatsRecorder};
+use crate::{AgentEvent, Error, QueryOptions, QueryResponse, Result};
+
+/// The schema as loaded once, with what is derived from it.
+#[derive(Debug)]
+pub(crate) struct LoadedSchema {
+    pub(crate) schema: Schema,
+    pub(crate) fingerprint: String,
+    /// Sample values per table, filled lazily as tables are rendered.
+    pub(crate) samples: Mutex<SampleValues>,
+    /// When it was read, for the schema TTL.
+    pub(crate) loaded_at: Instant,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: AgentConfig,
+    pub(crate) db: Arc<dyn Database>,
+    pub(crate) llm: Arc<dyn LlmProvider>,
+    pub(crate) guard: Guard,
+    pub(crate) caches: Caches,
+    pub(crate) sessions: Arc<dyn SessionStore>,
+    pub(crate) stats: StatsRecorder,
+    pub(crate) schema: Mutex<Option<Arc<LoadedSchema>>>,
+    pub(crate) closed: AtomicBool,
+}
+
+/// Answers questions about one database in plain language.
+///
+/// Cheap to clone: clones share the connection pool, caches, sessions and statistics.
+///
+/// ```no_run
+/// # async fn run() -> dbqa_agent::Result<()> {
+/// let agent = dbqa_agent::DatabaseQueryAgent::from_env().await?;
+/// let answer = agent.query("How many customers are in France?").await?;
+/// println!("{}", answer.natural_response.unwrap_or_default());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct DatabaseQueryAgent {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for DatabaseQueryAgent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseQueryAgent")
+            .field("database", &self.inner.db.identity())
+            .field("llm", &self.inner.llm.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A table as `schema_info` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchemaInfo {
+    /// The database's dialect.
+    pub dialect: String,
+    /// Tables and views with columns, keys and indexes (foreign keys emptied when not asked for).
+    pub tables: Vec<Table>,
+    /// Every foreign key as `table.col -> table.col` (empty when not asked for).
+    pub relationships: Vec<Relationship>,
+}
+
+/// One foreign-key relationship.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Relationship {
+    /// The referencing table.
+    pub from_table: String,
+    /// The referencing columns.
+    pub from_columns: Vec<String>,
+    /// The referenced table.
+    pub to_table: String,
+    /// The referenced columns.
+    pub to_columns: Vec<String>,
+}
+
+impl DatabaseQueryAgent {
+    /// A builder: database, LLM, configuration pieces, stores.
+    pub fn builder() -> AgentBuilder {
+        AgentBuilder::default()
+    }
+
+    /// An agent configured from the environment (and `.env`).
+    pub async fn from_env() -> Result<Self> {
+        Self::builder()
+            .config(AgentConfig::from_env()?)
+            .build()
+            .await
+    }
+
+    /// The configuration in effect.
+    pub fn config(&self) -> &AgentConfig {
+        &self.inner.config
+    }
+
+    /// Answers a question with the default options.
+    pub async fn query(&self, question: &str) -> Result<QueryResponse> {
+        self.query_with(question, QueryOptions::default()).await
+    }
+
+    /// Answers a question with explicit options.
+    pub async fn query_with(&self, question: &str, options: QueryOptions) -> Result<QueryResponse> {
+        crate::run::run(&self.inner, question, &options, None).await
+    }
+
+    /// Answers a question as a stream of events ending with `Done` (or an error).
+    pub fn query_stream(
+        &self,
+        question: &str,
+    ) -> impl Stream<Item = Result<AgentEvent>> + Send + 'static {
+        self.query_stream_with(question, QueryOptions::default())
+    }
+
+    /// [`query_stream`](Self::query_stream) with explicit options.
+    pub fn query_stream_with(
+        &self,
+        question: &str,
+        options: QueryOptions,
+    ) -> impl Stream<Item = Result<AgentEvent>> + Send + 'static {
+        let (tx, rx) = mpsc::channel::<Result<AgentEvent>>(64);
+        let inner = Arc::clone(&self.inner);
+        let question = question.to_string();
+        tokio::spawn(async move {
+            let (event_tx, mut event_rx) = mpsc::unbounded_channel::<AgentEvent>();
+            let forward = {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while let Some(event) = event_rx.recv().await {
+                        if tx.send(Ok(event)).await.is_err() {
+                            break;
+                        }
+                    }
+                })
+            };
+            let result = crate::run::run(&inner, &question, &options, Some(&event_tx)).await;
+            drop(event_tx);
+            // Every event is delivered before the final one.
+            let _ = forward.await;
+            let last = result.map(|response| AgentEvent::Done {
+                response: Box::new(response),
+            });
+            let _ = tx.send(last).await;
+        });
+        futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })
+    }
+
+    /// A chat session with this id (an existing id continues its history).
+    pub fn create_session(&self, id: impl Into<String>) -> ChatSession {
+        ChatSession::new(self.clone(), id.into())
+    }
+
+    /// Every session, most recently active first.
+    pub async fn list_sessions(&self) -> Result<Vec<SessionInfo>> {
+        Ok(self.inner.sessions.list().await?)
+    }
+
+    /// A session's messages, oldest first.
+    pub async fn session_history(&self, id: &str) -> Result<Vec<Message>> {
+        Ok(self.inner.sessions.load(id).await?)
+    }
+
+    /// Forgets a session's messages but keeps it listed.
+    pub async fn clear_session(&self, id: &str) -> Result<()> {
+        Ok(self.inner.sessions.clear(id).await?)
+    }
+
+    /// Removes a session entirely.
+    pub async fn delete_session(&self, id: &str) -> Result<()> {
+        Ok(self.inner.sessions.delete(id).await?)
+    }
+
+    /// The database schema (loaded once, then cached).
+    pub async fn schema(&self) -> Result<Schema> {
+        let mut timings = crate::Timings::default();
+        Ok(crate::run::load_schema(&self.inner, &mut timings)
+            .await?
+            .schema
+            .clone())
+    }
+
+    /// The schema as tables plus relationships, for display and the HTTP API.
+    pub async fn schema_info(&self, include_foreign_keys: bool) -> Result<SchemaInfo> {
+        let schema = self.schema().await?;
+        let relationships = if include_foreign_keys {
+            schema
+                .relationships()
+                .map(|(table, fk)| Relationship {
+                    from_table: table.name.clone(),
+                    from_columns: fk.columns.clone(),
+                    to_table: fk.referenced_table.clone(),
+                    to_columns: fk.referenced_columns.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let tables = schema
+            .tables
+            .into_iter()
+            .map(|mut t| {
+                if !include_foreign_keys {
+                    t.foreign_keys.clear();
+                }
+                t
+            })
+            .collect();
+        Ok(SchemaInfo {
+            dialect: schema.dialect.to_string(),
+            tables,
+            relationships,
+        })
+    }
+
+    /// Statistics so far, with the pool and session counts read now.
+    pub async fn stats(&self) -> Stats {
+        let mut stats = self.inner.stats.snapshot();
+        stats.pool = self.inner.db.pool_status();
+        stats.sessions = self
+            .inner
+            .sessions
+            .list()
+            .await
+            .map_or(0, |s| s.len() as u64);
+        stats
+    }
+
+    /// Per-level cache statistics.
+    pub fn cache_stats(&self) -> dbqa_cache::CachesStats {
+        self.inner.caches.stats()
+    }
+
+    /// Closes the database pool; later questions fail with [`Error::Closed`].
+    pub async fn close(&self) {
+        self.inner.closed.store(true, Ordering::SeqCst);
+        self.inner.db.close().await;
+    }
+
+    pub(crate) fn ensure_open(inner: &Inner) -> Result<()> {
+        if inner.closed.load(Ordering::SeqCst) {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! [`AgentBuilder`]: assembles an agent from explicit pieces over the configuration.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use dbqa_cache::Caches;
+use dbqa_core::{
+    AgentConfig, AnswerMode, CacheConfig, CacheStore, Database, DatabaseConfig, LlmProvider,
+    ModelConfig, SafetyConfig, SecretUrl, SessionStore,
+};
+use dbqa_guard::{Guard, GuardConfig};
+use tokio::sync::Mutex;
+
+use crate::agent::{DatabaseQueryAgent, Inner};
+use crate::stats::StatsRecorder;
+use crate::{Error, Result};
+
+/// Builds a [`DatabaseQueryAgent`]. Explicit pieces win over the configuration, which
+/// (when not given) is read from the environment at [`build`](Self::build).
+///
+/// ```no_run
+/// # async fn run(llm: std::sync::Arc<dyn dbqa_core::LlmProvider>) -> dbqa_agent::Result<()> {
+/// use dbqa_agent::DatabaseQueryAgent;
+/// use dbqa_core::AgentConfig;
+/// let agent = DatabaseQueryAgent::builder()
+///     .config(AgentConfig::defaults())
+///     .database_url("sqlite://shop.db")
+///     .llm(llm)
+///     .blocked_tables(["employees"])
+///     .build()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+pub struct AgentBuilder {
+    config: Option<AgentConfig>,
+    database: Option<Arc<dyn Database>>,
+    database_url: Option<String>,
+    llm: Option<Arc<dyn LlmProvider>>,
+    model: Option<ModelConfig>,
+    cache: Option<CacheConfig>,
+    safety: Option<SafetyConfig>,
+    cache_store: Option<Arc<dyn CacheStore>>,
+    session_store: Option<Arc<dyn SessionStore>>,
+    allowed_tables: Option<Vec<String>>,
+    blocked_tables: Option<Vec<String>>,
+    answer_mode: Option<AnswerMode>,
+    max_tables_in_context: Option<usize>,
+    warmup_on_init: Option<bool>,
+}
+
+impl std::fmt::Debug for AgentBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentBuilder")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(dbqa_core::redact_url),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+fn strings<I, S>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}
+
+impl AgentBuilder {
+    /// The whole configuration (otherwise read from the environment at build).
+    pub fn config(mut self, config: AgentConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// A database connector to use as is.
+    pub fn database(mut self, database: Arc<dyn Database>) -> Self {
+        self.database = Some(database);
+        self
+    }
+
+    /// The database to connect to (`sqlite://…`, `postgres://…`, `mysql://…`, `mssql://…`).
+    pub fn database_url(mut self, url: impl Into<String>) -> Self {
+        self.database_url = Some(url.into());
+        self
+    }
+
+    /// The LLM provider to use as is.
+    pub fn llm(mut self, llm: Arc<dyn LlmProvider>) -> Self {
+        self.llm = Some(llm);
+        self
+    }
+
+    /// Model settings (provider, models, tool mode, …).
+    pub fn model_config(mut self, model: ModelConfig) -> Self {
+        self.model = Some(model);
+        self
+    }
+
+    /// Cache settings.
+    pub fn cache_config(mut self, cache: CacheConfig) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Safety settings.
+    pub fn safety(mut self, safety: SafetyConfig) -> Self {
+        self.safety = Some(safety);
+        self
+    }
+
+    /// A cache store to use as is for all three levels.
+    pub fn cache_store(mut self, store: Arc<dyn CacheStore>) -> Self {
+        self.cache_store = Some(store);
+        self
+    }
+
+    /// A session store to use as is.
+    pub fn session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.session_store = Some(store);
+        self
+    }
+
+    /// Only these tables may be read.
+    pub fn allowed_tables<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tables: I) -> Self {
+        self.allowed_tables = Some(strings(tables));
+        self
+    }
+
+    /// These tables may never be read.
+    pub fn blocked_tables<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tables: I) -> Self {
+        self.blocked_tables = Some(strings(tables));
+        self
+    }
+
+    /// How answers are written.
+    pub fn answer_mode(mut self, mode: AnswerMode) -> Self {
+        self.answer_mode = Some(mode);
+        self
+    }
+
+    /// Tables described in full in the prompt.
+    pub fn max_tables_in_context(mut self, max: usize) -> Self {
+        self.max_tables_in_context = Some(max.max(1));
+        self
+    }
+
+    /// Load the schema while building.
+    pub fn warmup_on_init(mut self, warmup: bool) -> Self {
+        self.warmup_on_init = Some(warmup);
+        self
+    }
+
+    /// Connects, checks the database answers, and builds the agent.
+    pub async fn build(self) -> Result<DatabaseQueryAgent> {
+        let mut config = match self.config {
+            Some(config) => config,
+            None => AgentConfig::from_env()?,
+        };
+        if let Some(model) = self.model {
+            config.model = model;
+        }
+        if let Some(cache) = self.cache {
+            config.cache = cache;
+        }
+        if let Some(safety) = self.safety {
+            config.safety = safety;
+        }
+        if let Some(tables) = self.allowed_tables {
+            config.safety.allowed_tables = tables;
+        }
+        if let Some(tables) = self.blocked_tables {
+            config.safety.blocked_tables = tables;
+        }
+        if let Some(mode) = self.answer_mode {
+            config.answer_mode = mode;
+        }
+        if let Some(max) = self.max_tables_in_context {
+            config.max_tables_in_context = max;
+        }
+        if let Some(warmup) = self.warmup_on_init {
+            config.warmup_on_init = warmup;
+        }
+        if let Some(url) = self.database_url {
+            config.database.url = Some(SecretUrl::new(url));
+        }
+
+        let db = match self.database {
+            Some(db) => db,
+            None => connect(&config.database).await?,
+        };
+        db.ping().await.map_err(Error::DatabaseUnavailable)?;
+
+        let llm = match self.llm {
+            Some(llm) => llm,
+            None => crate::llm::provider_from_config(&config.model)?,
+        };
+        let caches = match self.cache_store {
+            Some(store) if config.cache.enabled => Caches::new(store, &config.cache),
+            Some(_) => Caches::disabled(),
+            None => Caches::from_config(&config.cache)
+                .await
+                .map_err(|e| Error::Build(e.to_string()))?,
+        };
+        let sessions = match self.session_store {
+            Some(store) => store,
+            None => dbqa_cache::session_store_from_config(&config)
+                .await
+                .map_err(|e| Error::Build(e.to_string()))?,
+        };
+        let safety = &config.safety;
+        let guard = Guard::new(
+            GuardConfig::new(db.dialect())
+                .read_only(safety.read_only)
+                .allowed_tables(safety.allowed_tables.iter().cloned())
+                .blocked_tables(safety.blocked_tables.iter().cloned())
+                .max_rows(Some(safety.max_result_rows as u64))
+                .max_length(safety.max_sql_length),
+        );
+        let warmup = config.warmup_on_init;
+        let agent = DatabaseQueryAgent {
+            inner: Arc::new(Inner {
+                config,
+                db,
+                llm,
+                guard,
+                caches,
+                sessions,
+                stats: StatsRecorder::default(),
+                schema: Mutex::new(None),
+                closed: AtomicBool::new(false),
+            }),
+        };
+        if warmup {
+            agent.schema().await?;
+        }
+        Ok(agent)
+    }
+}
+
+async fn connect(config: &DatabaseConfig) -> Result<Arc<dyn Database>> {
+    if config.url.is_none() {
+        return Err(Error::Build(
+            "no database: set DATABASE_URL or call .database_url() or .database()".into(),
+        ));
+    }
+    dbqa_schema::connect(config).await.map_err(|e| match e {
+        dbqa_schema::Error::Database(db) => Error::from(db),
+        other => Error::DatabaseUnavailable(other.into()),
+    })
+}
