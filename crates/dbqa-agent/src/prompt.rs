@@ -8,10 +8,7 @@
 use dbqa_core::{ChatRequest, Dialect, Message, Rows, ToolSpec};
 use serde_json::json;
 
-/// The tool that runs SQL.
-pub const RUN_SQL: &str = "run_sql";
-/// The tool that describes more tables.
-pub const DESCRIBE_TABLES: &str = "describe_tables";
+pub(crate) use dbqa_llm::{DESCRIBE_TABLES, RUN_SQL};
 
 /// Rows shown to the model in a tool result or an answer request.
 pub(crate) const ROWS_SHOWN: usize = 50;

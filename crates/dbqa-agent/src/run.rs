@@ -22,6 +22,7 @@ use crate::{
     AgentEvent, Error, QueryOptions, QueryResponse, Result, detect_casual, detect_injection,
     fill_template, select_tables,
 };
+use dbqa_llm::{interpret_response, prepare_request};
 
 /// Where streamed events go, when streaming.
 pub(crate) type Sink<'a> = Option<&'a mpsc::UnboundedSender<AgentEvent>>;
@@ -151,7 +152,7 @@ async fn answer(
     };
 
     let loaded = load_schema(inner, timings).await?;
-    let (_, model) = crate::llm::choose_model(&config.model, q);
+    let (_, model) = dbqa_llm::choose_model(&config.model, q);
     let mode = if !options.natural_response {
         AnswerMode::None
     } else {
@@ -220,7 +221,6 @@ async fn answer(
     request.tools = prompt::tools(templates);
     request.temperature = Some(config.model.temperature);
     request.max_tokens = Some(config.model.max_tokens);
-    crate::turn::prepare(&mut request, config.model.tool_mode);
 
     let outcome = tool_loop(
         inner,
@@ -447,7 +447,10 @@ async fn tool_loop(
         }
         turns += 1;
         let llm_started = Instant::now();
-        let reply = inner.llm.chat(request).await;
+        // The conversation is kept native; each call shapes a copy for the tool mode.
+        let mut wire = request.clone();
+        prepare_request(&mut wire, config.model.tool_mode);
+        let reply = inner.llm.chat(&wire).await;
         timings.llm_ms += ms(llm_started);
         let reply = reply?;
         inner.stats.llm_call(reply.usage);
@@ -460,7 +463,7 @@ async fn tool_loop(
                 reply.model.clone()
             });
         }
-        let turn = crate::turn::interpret(&reply, config.model.tool_mode);
+        let turn = interpret_response(&reply, config.model.tool_mode);
         if turn.tool_calls.is_empty() {
             return match turn.text {
                 Some(text) => Ok(LoopOutcome::Reply(text)),
