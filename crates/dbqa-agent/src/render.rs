@@ -66,7 +66,11 @@ pub fn render_table(table: &Table, samples: Option<&SampleValues>) -> String {
     let table_samples = samples.and_then(|s| s.get(&table.name.to_lowercase()));
     let mut parts: Vec<String> = Vec::with_capacity(table.columns.len() + 2);
     for column in &table.columns {
-        let mut part = format!("{} {}", column.name, column.data_type.to_lowercase());
+        let mut part = column.name.clone();
+        if !column.data_type.is_empty() {
+            part.push(' ');
+            part.push_str(&column.data_type.to_lowercase());
+        }
         if single_pk.is_some_and(|pk| pk.eq_ignore_ascii_case(&column.name)) {
             part.push_str(" PK");
         }

@@ -1,0 +1,52 @@
+//! End-to-end tests: the agent with real databases (SQLite demo shop, PostgreSQL,
+//! MariaDB), the fake LLM server and the real HTTP client.
+
+mod scenarios;
+mod support;
+
+use support::{Backend, TestDb};
+
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(#[tokio::test]
+            async fn $scenario() {
+                if let Some(db) = TestDb::new(Backend::Sqlite).await {
+                    scenarios::$scenario(db).await;
+                }
+            })*
+        }
+        mod postgres {
+            use super::*;
+            $(#[tokio::test]
+            async fn $scenario() {
+                if let Some(db) = TestDb::new(Backend::Postgres).await {
+                    scenarios::$scenario(db).await;
+                }
+            })*
+        }
+        mod mariadb {
+            use super::*;
+            $(#[tokio::test]
+            async fn $scenario() {
+                if let Some(db) = TestDb::new(Backend::MySql).await {
+                    scenarios::$scenario(db).await;
+                }
+            })*
+        }
+    };
+}
+
+on_every_backend!(
+    template_answer_in_one_call,
+    listing_streamed_in_order,
+    greeting_without_sql,
+    session_follow_up_uses_history,
+    bad_sql_corrected,
+    write_refused_after_retries,
+    llm_cache_and_session_isolation,
+    query_result_cache_hit,
+    stats_match,
+    describe_tables_pulls_in_a_table,
+);
