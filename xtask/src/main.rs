@@ -2,6 +2,7 @@
 
 use anyhow::{Result, bail};
 
+mod bench_agent;
 mod bench_cache;
 mod bench_schema;
 mod demo_db;
@@ -30,6 +31,9 @@ fn main() -> Result<()> {
             Ok(())
         }
         "spider-guard" => spider_guard::run(&rest),
+        "bench" if rest.first().map(String::as_str) == Some("agent") => {
+            bench_agent::run(rest.get(1..).unwrap_or_default())
+        }
         "bench" if rest.first().map(String::as_str) == Some("cache") => {
             bench_cache::run(rest.get(1..).unwrap_or_default())
         }
