@@ -6,6 +6,7 @@ mod bench_agent;
 mod bench_cache;
 mod bench_schema;
 mod demo_db;
+mod eval;
 mod llm_smoke;
 mod spider_guard;
 mod spider_schema;
@@ -41,6 +42,7 @@ fn main() -> Result<()> {
             bench_schema::run(rest.get(1..).unwrap_or_default())
         }
         "demo-db" => demo_db::run(&rest),
+        "eval" => eval::run(&rest),
         "llm-smoke" => llm_smoke::run(&rest),
         "spider-schema" => spider_schema::run(&rest),
         other => bail!("unknown task `{other}`\n\n{USAGE}"),

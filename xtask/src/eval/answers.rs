@@ -1,0 +1,610 @@
+//! `cargo xtask eval answers …`: the whole agent ([`dbqa_agent::DatabaseQueryAgent`], an
+//! OpenAI-compatible LLM, each question's SQLite database opened read-only, caches off) on
+//! each question, scored by execution accuracy ([`super::score`]), with LLM calls,
+//! tokens, latency, answer modes and failure categories.
+//!
+//! Two configurations:
+//! - `default`: dbqa as shipped (relevant-table selection, `MAX_RETRIES=2`, template
+//!   answers);
+//! - `baseline`: the naive setup: whole schema (`LAZY_SCHEMA_LOADING=false`), no
+//!   corrections (`MAX_RETRIES=0`), no answer templates or answer call (`ANSWER_MODE=none`,
+//!   which also drops the template rules from the prompt).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use dbqa_agent::{AgentEvent, DatabaseQueryAgent, QueryOptions};
+use dbqa_core::{AgentConfig, Environment, ToolMode};
+use futures::StreamExt;
+use serde::Serialize;
+
+use super::score;
+use super::{Example, db_file, db_url, default_data, load_examples, out_dir};
+
+/// Which configuration the agent runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Preset {
+    /// dbqa's defaults.
+    Default,
+    /// Whole schema, no retries, no templates.
+    Baseline,
+}
+
+impl Preset {
+    fn name(self) -> &'static str {
+        match self {
+            Preset::Default => "default",
+            Preset::Baseline => "baseline",
+        }
+    }
+
+    /// The settings this preset changes from dbqa's defaults.
+    fn overrides(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Preset::Default => &[],
+            Preset::Baseline => &[
+                ("LAZY_SCHEMA_LOADING", "false"),
+                ("MAX_RETRIES", "0"),
+                ("ANSWER_MODE", "none"),
+            ],
+        }
+    }
+}
+
+/// Where the LLM is and how to talk to it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Setup {
+    /// The OpenAI-compatible API root.
+    pub(crate) base_url: String,
+    /// The model name sent.
+    pub(crate) model: String,
+    /// `LLM_TOOL_MODE`.
+    pub(crate) tool_mode: ToolMode,
+    /// The configuration.
+    pub(crate) preset: Preset,
+    /// Seconds per LLM request before it times out.
+    pub(crate) llm_timeout_s: u32,
+}
+
+impl Setup {
+    /// The agent configuration for this setup.
+    pub(crate) fn config(&self) -> Result<AgentConfig> {
+        let timeout = self.llm_timeout_s.to_string();
+        let tool_mode = self.tool_mode.to_string();
+        let mut vars: Vec<(&str, &str)> = vec![
+            ("LLM_PROVIDER", "openai-compatible"),
+            ("LLM_BASE_URL", &self.base_url),
+            ("MODEL_STRATEGY", "fixed"),
+            ("BALANCED_MODEL", &self.model),
+            ("LLM_TOOL_MODE", &tool_mode),
+            ("LLM_TIMEOUT", &timeout),
+            ("LLM_MAX_RETRIES", "1"),
+            // Every question is worked out afresh.
+            ("CACHE_ENABLED", "false"),
+            ("SESSION_BACKEND", "memory"),
+        ];
+        vars.extend_from_slice(self.preset.overrides());
+        let env = Environment::from_maps(vars, Vec::<(&str, &str)>::new());
+        Ok(AgentConfig::from_environment(&env)?)
+    }
+}
+
+/// Why a question was not answered right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Outcome {
+    /// Same result as the gold SQL.
+    Correct,
+    /// SQL ran but its result differs from the gold result.
+    WrongResult,
+    /// The guard refused every SQL the model wrote.
+    GuardRejection,
+    /// Every SQL the model wrote failed in the database (or timed out).
+    SqlError,
+    /// The model answered without SQL, or gave nothing usable.
+    NoSql,
+    /// The LLM failed or could not be reached.
+    LlmError,
+    /// Anything else (the gold SQL failed, the database could not be opened, …).
+    Other,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Correct => "correct",
+            Outcome::WrongResult => "wrong result",
+            Outcome::GuardRejection => "guard rejection",
+            Outcome::SqlError => "SQL error",
+            Outcome::NoSql => "no SQL",
+            Outcome::LlmError => "LLM error",
+            Outcome::Other => "other",
+        }
+    }
+}
+
+/// One question's result.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct QuestionResult {
+    /// Index in dev.json.
+    pub(crate) index: usize,
+    /// The database.
+    pub(crate) db_id: String,
+    /// The question.
+    pub(crate) question: String,
+    /// The gold SQL.
+    pub(crate) gold_sql: String,
+    /// The SQL that ran (as the guard rewrote it).
+    pub(crate) sql: Option<String>,
+    /// How it went.
+    pub(crate) outcome: Outcome,
+    /// The error, when there was one.
+    pub(crate) error: Option<String>,
+    /// How the answer was written: `template`, `written` (second call), `none`, `reply`
+    /// (no SQL), `error`.
+    pub(crate) answer_mode: &'static str,
+    /// SQL corrections asked of the model.
+    pub(crate) corrections: u32,
+    /// LLM calls.
+    pub(crate) llm_calls: u32,
+    /// Prompt tokens (as the server counted them).
+    pub(crate) prompt_tokens: u64,
+    /// Completion tokens.
+    pub(crate) completion_tokens: u64,
+    /// Wall time for the question, milliseconds.
+    pub(crate) latency_ms: f64,
+    /// Of which waiting for the LLM.
+    pub(crate) llm_ms: f64,
+}
+
+/// Figures over a run.
+#[derive(Debug, Clone, Serialize, Default)]
+pub(crate) struct Summary {
+    /// Questions.
+    pub(crate) questions: usize,
+    /// Answered right.
+    pub(crate) correct: usize,
+    /// `correct / questions`.
+    pub(crate) accuracy: f64,
+    /// Questions per outcome.
+    pub(crate) outcomes: BTreeMap<Outcome, usize>,
+    /// Questions per answer mode.
+    pub(crate) answer_modes: BTreeMap<String, usize>,
+    /// Accuracy per database (questions, correct).
+    pub(crate) per_database: BTreeMap<String, (usize, usize)>,
+    /// Mean LLM calls per question.
+    pub(crate) mean_llm_calls: f64,
+    /// Mean prompt tokens per question.
+    pub(crate) mean_prompt_tokens: f64,
+    /// Mean completion tokens per question.
+    pub(crate) mean_completion_tokens: f64,
+    /// Mean corrections per question.
+    pub(crate) mean_corrections: f64,
+    /// Mean latency, ms.
+    pub(crate) mean_latency_ms: f64,
+    /// Median latency, ms.
+    pub(crate) p50_latency_ms: f64,
+    /// 90th percentile latency, ms.
+    pub(crate) p90_latency_ms: f64,
+}
+
+/// Figures of `results`.
+pub(crate) fn summarize(results: &[QuestionResult]) -> Summary {
+    let mut s = Summary {
+        questions: results.len(),
+        ..Summary::default()
+    };
+    let mut latencies = Vec::new();
+    let (mut calls, mut prompt, mut completion, mut corrections) = (0u64, 0u64, 0u64, 0u64);
+    for r in results {
+        *s.outcomes.entry(r.outcome).or_default() += 1;
+        *s.answer_modes.entry(r.answer_mode.to_string()).or_default() += 1;
+        let db = s.per_database.entry(r.db_id.clone()).or_default();
+        db.0 += 1;
+        if r.outcome == Outcome::Correct {
+            s.correct += 1;
+            db.1 += 1;
+        }
+        calls += u64::from(r.llm_calls);
+        prompt += r.prompt_tokens;
+        completion += r.completion_tokens;
+        corrections += u64::from(r.corrections);
+        latencies.push(r.latency_ms);
+    }
+    let n = results.len().max(1) as f64;
+    s.accuracy = s.correct as f64 / n;
+    s.mean_llm_calls = calls as f64 / n;
+    s.mean_prompt_tokens = prompt as f64 / n;
+    s.mean_completion_tokens = completion as f64 / n;
+    s.mean_corrections = corrections as f64 / n;
+    s.mean_latency_ms = latencies.iter().sum::<f64>() / n;
+    latencies.sort_by(f64::total_cmp);
+    let pick = |q: f64| {
+        if latencies.is_empty() {
+            0.0
+        } else {
+            let i = ((latencies.len() - 1) as f64 * q).round() as usize;
+            latencies[i.min(latencies.len() - 1)]
+        }
+    };
+    s.p50_latency_ms = pick(0.5);
+    s.p90_latency_ms = pick(0.9);
+    s
+}
+
+/// Runs every question of `examples` (with its dev.json index) and calls `done` after each.
+pub(crate) async fn evaluate(
+    data: &Path,
+    examples: &[(usize, Example)],
+    setup: &Setup,
+    mut done: impl FnMut(&[QuestionResult]),
+) -> Result<Vec<QuestionResult>> {
+    let config = setup.config()?;
+    let mut agents: BTreeMap<String, DatabaseQueryAgent> = BTreeMap::new();
+    let mut results = Vec::with_capacity(examples.len());
+    for (index, example) in examples {
+        if !agents.contains_key(&example.db_id) {
+            let agent = DatabaseQueryAgent::builder()
+                .config(config.clone())
+                .database_url(db_url(data, &example.db_id))
+                .build()
+                .await
+                .with_context(|| format!("building the agent on {}", example.db_id))?;
+            agents.insert(example.db_id.clone(), agent);
+        }
+        let Some(agent) = agents.get(&example.db_id) else {
+            continue;
+        };
+        let result = ask(agent, data, *index, example).await;
+        results.push(result);
+        done(&results);
+    }
+    for agent in agents.values() {
+        agent.close().await;
+    }
+    Ok(results)
+}
+
+/// Asks one question and scores the SQL that ran.
+async fn ask(
+    agent: &DatabaseQueryAgent,
+    data: &Path,
+    index: usize,
+    example: &Example,
+) -> QuestionResult {
+    let started = Instant::now();
+    let options = QueryOptions {
+        use_cache: false,
+        ..QueryOptions::default()
+    };
+    let mut stream = std::pin::pin!(agent.query_stream_with(&example.question, options));
+    let mut corrections = 0u32;
+    let mut written = false;
+    let mut response = None;
+    let mut error = None;
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(AgentEvent::Status { message }) => {
+                if message.contains("correcting") {
+                    corrections += 1;
+                }
+                if message.contains("writing the answer") {
+                    written = true;
+                }
+            }
+            Ok(AgentEvent::Done { response: r }) => response = Some(*r),
+            Ok(_) => {}
+            Err(e) => error = Some(e),
+        }
+    }
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut result = QuestionResult {
+        index,
+        db_id: example.db_id.clone(),
+        question: example.question.clone(),
+        gold_sql: example.query.clone(),
+        sql: None,
+        outcome: Outcome::Other,
+        error: None,
+        answer_mode: "error",
+        corrections,
+        llm_calls: 0,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        latency_ms,
+        llm_ms: 0.0,
+    };
+    let response = match (response, error) {
+        (Some(r), _) => r,
+        (None, Some(e)) => {
+            result.outcome = match e.kind() {
+                "validation" => Outcome::GuardRejection,
+                "execution" | "timeout" => Outcome::SqlError,
+                "no_answer" => Outcome::NoSql,
+                "llm" | "llm_unavailable" => Outcome::LlmError,
+                _ => Outcome::Other,
+            };
+            result.error = Some(e.to_string());
+            return result;
+        }
+        (None, None) => {
+            result.error = Some("the stream ended without a response".into());
+            return result;
+        }
+    };
+    result.llm_calls = response.llm_calls;
+    result.prompt_tokens = response.usage.prompt_tokens;
+    result.completion_tokens = response.usage.completion_tokens;
+    result.llm_ms = response.timings.llm_ms;
+    let Some(sql) = response.sql.clone() else {
+        result.outcome = Outcome::NoSql;
+        result.answer_mode = "reply";
+        result.error = response.natural_response.map(|r| format!("reply: {r}"));
+        return result;
+    };
+    result.answer_mode = match (&response.natural_response, written) {
+        (None, _) => "none",
+        (Some(_), true) => "written",
+        (Some(_), false) => "template",
+    };
+    result.sql = Some(sql.clone());
+    let (outcome, error) = score_sql(&db_file(data, &example.db_id), &example.query, &sql);
+    result.outcome = outcome;
+    result.error = error;
+    result
+}
+
+/// Scores predicted SQL against the gold SQL on the database file at `path`.
+pub(crate) fn score_sql(path: &Path, gold_sql: &str, sql: &str) -> (Outcome, Option<String>) {
+    let gold = match score::execute(path, gold_sql) {
+        Ok(rows) => rows,
+        Err(e) => return (Outcome::Other, Some(format!("gold SQL failed: {e}"))),
+    };
+    let predicted = match score::execute(path, sql) {
+        Ok(rows) => rows,
+        Err(e) => return (Outcome::SqlError, Some(e)),
+    };
+    if score::results_match(&gold, &predicted, score::gold_orders(gold_sql)) {
+        (Outcome::Correct, None)
+    } else {
+        (
+            Outcome::WrongResult,
+            Some(format!(
+                "{} row(s), gold {} row(s)",
+                predicted.len(),
+                gold.len()
+            )),
+        )
+    }
+}
+
+struct Args {
+    data: PathBuf,
+    offset: usize,
+    limit: Option<usize>,
+    name: Option<String>,
+    setup: Setup,
+}
+
+fn parse(args: &[String]) -> Result<Args> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let mut out = Args {
+        data: default_data(),
+        offset: 0,
+        limit: None,
+        name: None,
+        setup: Setup {
+            base_url: env("LLM_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8011/v1".into()),
+            model: env("EVAL_MODEL").unwrap_or_else(|| "qwen2.5-coder-1.5b".into()),
+            tool_mode: match env("LLM_TOOL_MODE") {
+                Some(mode) => mode
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("LLM_TOOL_MODE: {e}"))?,
+                None => ToolMode::Auto,
+            },
+            preset: Preset::Default,
+            llm_timeout_s: 300,
+        },
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--data" => out.data = PathBuf::from(super::value(&mut it, arg)?),
+            "--limit" => out.limit = Some(super::number(&mut it, arg)?),
+            "--offset" => out.offset = super::number(&mut it, arg)?,
+            "--llm-base-url" => out.setup.base_url = super::value(&mut it, arg)?,
+            "--model" => out.setup.model = super::value(&mut it, arg)?,
+            "--name" => out.name = Some(super::value(&mut it, arg)?),
+            "--tool-mode" => {
+                out.setup.tool_mode = super::value(&mut it, arg)?
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("--tool-mode: {e}"))?
+            }
+            "--config" => {
+                out.setup.preset = match super::value(&mut it, arg)?.as_str() {
+                    "default" => Preset::Default,
+                    "baseline" => Preset::Baseline,
+                    other => bail!("--config is default or baseline, not `{other}`"),
+                }
+            }
+            other => return Err(super::usage_error(other)),
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    name: &'a str,
+    date: String,
+    data: String,
+    offset: usize,
+    limit: Option<usize>,
+    setup: &'a Setup,
+    summary: Summary,
+    questions: &'a [QuestionResult],
+}
+
+/// Runs the answers evaluation.
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    let args = parse(args)?;
+    let all = load_examples(&args.data)?;
+    let examples: Vec<(usize, Example)> = all
+        .into_iter()
+        .enumerate()
+        .skip(args.offset)
+        .take(args.limit.unwrap_or(usize::MAX))
+        .collect();
+    if examples.is_empty() {
+        bail!("no questions selected (check --offset and --limit)");
+    }
+    let name = args.name.clone().unwrap_or_else(|| {
+        format!(
+            "answers-{}-{}",
+            args.setup.preset.name(),
+            args.setup.tool_mode
+        )
+    });
+    let dir = out_dir()?;
+    let date = date_now();
+    println!(
+        "eval answers `{name}`: {} question(s) from #{}, config {}, model {} at {}, tool mode {}",
+        examples.len(),
+        args.offset,
+        args.setup.preset.name(),
+        args.setup.model,
+        args.setup.base_url,
+        args.setup.tool_mode
+    );
+    let total = examples.len();
+    let write = |results: &[QuestionResult]| -> Result<Summary> {
+        let summary = summarize(results);
+        let report = Report {
+            name: &name,
+            date: date.clone(),
+            data: args.data.display().to_string(),
+            offset: args.offset,
+            limit: args.limit,
+            setup: &args.setup,
+            summary: summary.clone(),
+            questions: results,
+        };
+        std::fs::write(
+            dir.join(format!("{name}.json")),
+            serde_json::to_string_pretty(&report)?,
+        )?;
+        std::fs::write(
+            dir.join(format!("{name}.md")),
+            markdown(&name, &date, &args.setup, &summary, total),
+        )?;
+        Ok(summary)
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    let results = rt.block_on(evaluate(&args.data, &examples, &args.setup, |results| {
+        if let Some(r) = results.last() {
+            let correct = results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Correct)
+                .count();
+            println!(
+                "[{}/{total}] #{} {} {:.1}s calls={} acc={:.3} | {}",
+                results.len(),
+                r.index,
+                r.outcome.label(),
+                r.latency_ms / 1000.0,
+                r.llm_calls,
+                correct as f64 / results.len() as f64,
+                r.sql.as_deref().unwrap_or("-").replace('\n', " ")
+            );
+        }
+        // Partial results survive an interrupted run.
+        if results.len() % 10 == 0
+            && let Err(e) = write(results)
+        {
+            eprintln!("could not write partial results: {e}");
+        }
+    }))?;
+    let summary = write(&results)?;
+    print!("{}", markdown(&name, &date, &args.setup, &summary, total));
+    println!(
+        "wrote {}/{name}.json and {name}.md",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// The markdown summary of a run.
+pub(crate) fn markdown(
+    name: &str,
+    date: &str,
+    setup: &Setup,
+    s: &Summary,
+    planned: usize,
+) -> String {
+    let mut out = format!(
+        "# eval answers: {name}\n\n\
+         {date}; config `{}`, model `{}` ({}), tool mode `{}`; {} of {planned} question(s).\n\n\
+         | figure | value |\n|---|---|\n\
+         | execution accuracy | {:.3} ({}/{}) |\n\
+         | LLM calls / question | {:.2} |\n\
+         | prompt tokens / question | {:.0} |\n\
+         | completion tokens / question | {:.0} |\n\
+         | corrections / question | {:.2} |\n\
+         | latency mean / p50 / p90 | {:.2} s / {:.2} s / {:.2} s |\n\n",
+        setup.preset.name(),
+        setup.model,
+        setup.base_url,
+        setup.tool_mode,
+        s.questions,
+        s.accuracy,
+        s.correct,
+        s.questions,
+        s.mean_llm_calls,
+        s.mean_prompt_tokens,
+        s.mean_completion_tokens,
+        s.mean_corrections,
+        s.mean_latency_ms / 1000.0,
+        s.p50_latency_ms / 1000.0,
+        s.p90_latency_ms / 1000.0,
+    );
+    out.push_str("| outcome | questions |\n|---|---|\n");
+    for (outcome, n) in &s.outcomes {
+        out.push_str(&format!("| {} | {n} |\n", outcome.label()));
+    }
+    out.push_str("\n| answer mode | questions |\n|---|---|\n");
+    for (mode, n) in &s.answer_modes {
+        out.push_str(&format!("| {mode} | {n} |\n"));
+    }
+    out.push_str("\n| database | questions | accuracy |\n|---|---|---|\n");
+    for (db, (n, correct)) in &s.per_database {
+        out.push_str(&format!(
+            "| {db} | {n} | {:.3} |\n",
+            *correct as f64 / (*n).max(1) as f64
+        ));
+    }
+    out
+}
+
+/// Today's date and time (UTC) from the system clock, `YYYY-MM-DD HH:MM UTC`.
+fn date_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let (h, m) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{d:02} {h:02}:{m:02} UTC")
+}

@@ -1,0 +1,210 @@
+//! The scorer checked: value and result comparison, then the whole `eval answers` path on
+//! a small Spider slice (`xtask/tests/fixtures/spider`: concert_singer and pets_1, ten
+//! questions) with the fake LLM server writing gold or deliberately wrong SQL.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use dbqa_core::ToolMode;
+use dbqa_fake_llm::{FakeLlm, RecordedRequest, Reply};
+use serde_json::json;
+
+use super::answers::{Outcome, Preset, QuestionResult, Setup, evaluate, summarize};
+use super::score::{gold_orders, results_match};
+use super::{Example, load_examples};
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spider")
+}
+
+fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+#[test]
+fn results_compare_like_spider() {
+    let check = |gold: &[&[&str]], predicted: &[&[&str]], ordered: bool, expect: bool| {
+        assert_eq!(
+            results_match(&table(gold), &table(predicted), ordered),
+            expect,
+            "gold {gold:?} predicted {predicted:?} ordered {ordered}"
+        );
+    };
+    let ab: &[&[&str]] = &[&["t:a", "n:1"], &["t:b", "n:2"]];
+    let ba: &[&[&str]] = &[&["t:b", "n:2"], &["t:a", "n:1"]];
+    check(ab, ab, true, true);
+    check(ab, ba, false, true); // a multiset: row order is free
+    check(ab, ba, true, false); // unless the gold query orders
+    check(ab, &[&["n:1", "t:a"], &["n:2", "t:b"]], true, true); // columns in another order
+    check(ab, &[&["t:a", "n:1"]], false, false); // a row missing
+    check(ab, &[&["t:a", "n:1"], &["t:a", "n:1"]], false, false); // multiset, not set
+    check(ab, &[&["t:a"], &["t:b"]], false, false); // a column missing
+    check(ab, &[&["t:A", "n:1"], &["t:b", "n:2"]], false, false); // text is exact
+    check(&[], &[], true, true);
+    check(&[&["n:1", "n:1"]], &[&["n:1", "n:1"]], false, true);
+    check(&[&["n:1", "n:2"]], &[&["n:2", "n:1"]], false, true);
+}
+
+#[test]
+fn values_compare_by_class() {
+    use super::score::cell_key;
+    use rusqlite::types::ValueRef;
+    let check = |a: ValueRef<'_>, b: ValueRef<'_>, expect: bool| {
+        assert_eq!(cell_key(a) == cell_key(b), expect, "{a:?} vs {b:?}");
+    };
+    check(ValueRef::Integer(3), ValueRef::Real(3.0), true);
+    check(ValueRef::Real(0.1 + 0.2), ValueRef::Real(0.3), true);
+    check(ValueRef::Real(33.333333333), ValueRef::Real(33.3333333334), true);
+    check(ValueRef::Real(33.3), ValueRef::Real(33.4), false);
+    check(ValueRef::Integer(3), ValueRef::Text(b"3"), false);
+    check(ValueRef::Null, ValueRef::Text(b"null"), false);
+    check(ValueRef::Real(-0.0), ValueRef::Integer(0), true);
+}
+
+#[test]
+fn gold_order_is_detected() {
+    for (sql, expect) in [
+        ("SELECT name FROM singer ORDER BY age DESC", true),
+        ("SELECT name FROM singer order  by age", true),
+        ("SELECT count(*) FROM singer", false),
+        ("SELECT border FROM t", false),
+    ] {
+        assert_eq!(gold_orders(sql), expect, "{sql}");
+    }
+}
+
+/// Replies with `sql_for(question)` as a `run_sql` call (and a template, so no answer
+/// call is needed); requests without tools (answer writing) get plain text.
+fn scripted(sql_for: impl Fn(&str) -> String + Send + Sync + 'static) -> Reply {
+    Reply::respond(move |request: &RecordedRequest| {
+        if request.tool_names().is_empty() {
+            return Reply::text("The answer.");
+        }
+        let question = request.last_user_text().unwrap_or_default();
+        Reply::tool_call(
+            "run_sql",
+            json!({"sql": sql_for(&question), "answer_template": "{row_count} row(s)."}),
+        )
+    })
+}
+
+async fn run_slice(fake: &FakeLlm, preset: Preset) -> Vec<QuestionResult> {
+    let data = fixture();
+    let examples: Vec<(usize, Example)> = load_examples(&data)
+        .expect("fixture dev.json")
+        .into_iter()
+        .enumerate()
+        .collect();
+    let setup = Setup {
+        base_url: fake.base_url(),
+        model: "fake-model".into(),
+        tool_mode: ToolMode::Auto,
+        preset,
+        llm_timeout_s: 30,
+    };
+    evaluate(&data, &examples, &setup, |_| {})
+        .await
+        .expect("evaluation runs")
+}
+
+fn gold_by_question() -> BTreeMap<String, String> {
+    load_examples(&fixture())
+        .expect("fixture dev.json")
+        .into_iter()
+        .map(|e| (e.question, e.query))
+        .collect()
+}
+
+#[tokio::test]
+async fn gold_sql_scores_every_question() {
+    let fake = FakeLlm::start().await;
+    let gold = gold_by_question();
+    fake.fallback(scripted(move |q| gold.get(q).cloned().unwrap_or_default()));
+    for preset in [Preset::Default, Preset::Baseline] {
+        let results = run_slice(&fake, preset).await;
+        let summary = summarize(&results);
+        assert_eq!(summary.questions, 10);
+        assert_eq!(summary.correct, 10, "{preset:?}: {results:#?}");
+        assert_eq!(summary.accuracy, 1.0);
+        assert_eq!(summary.mean_llm_calls, 1.0);
+        let expected_mode = if preset == Preset::Default {
+            "template"
+        } else {
+            "none"
+        };
+        assert_eq!(summary.answer_modes.get(expected_mode), Some(&10));
+    }
+}
+
+#[tokio::test]
+async fn wrong_sql_lowers_accuracy_by_category() {
+    let fake = FakeLlm::start().await;
+    let gold = gold_by_question();
+    let wrong: BTreeMap<&str, &str> = [
+        // No WHERE: a different average.
+        (
+            "What is the average, minimum, and maximum age of all singers from France?",
+            "SELECT avg(age), min(age), max(age) FROM singer",
+        ),
+        // No such table: fails in the database on every attempt.
+        (
+            "How many concerts are there in year 2014 or 2015?",
+            "SELECT count(*) FROM concerts_2014",
+        ),
+        // A write: refused by the guard on every attempt.
+        (
+            "Find number of pets owned by students who are older than 20.",
+            "DELETE FROM has_pet",
+        ),
+        // Columns swapped: still the same result, still correct.
+        (
+            "Find the first name and age of students who have a pet.",
+            "SELECT DISTINCT T1.age, T1.fname FROM student AS T1 JOIN has_pet AS T2 ON T1.stuid = T2.stuid",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let wrong: BTreeMap<String, String> = wrong
+        .into_iter()
+        .map(|(q, s)| (q.to_string(), s.to_string()))
+        .collect();
+    fake.fallback(scripted(move |q| {
+        wrong
+            .get(q)
+            .or_else(|| gold.get(q))
+            .cloned()
+            .unwrap_or_default()
+    }));
+
+    for (preset, attempts) in [(Preset::Default, 3), (Preset::Baseline, 1)] {
+        let results = run_slice(&fake, preset).await;
+        let summary = summarize(&results);
+        assert_eq!(summary.correct, 7, "{preset:?}: {results:#?}");
+        assert_eq!(summary.accuracy, 0.7);
+        let outcomes: Vec<(Outcome, usize)> = summary.outcomes.into_iter().collect();
+        assert_eq!(
+            outcomes,
+            [
+                (Outcome::Correct, 7),
+                (Outcome::WrongResult, 1),
+                (Outcome::GuardRejection, 1),
+                (Outcome::SqlError, 1),
+            ]
+        );
+        // Failing SQL is retried MAX_RETRIES times in the default configuration only.
+        let failed: Vec<u32> = results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::SqlError | Outcome::GuardRejection))
+            .map(|r| r.corrections + 1)
+            .collect();
+        assert_eq!(failed, [attempts, attempts], "{preset:?}");
+        assert_eq!(
+            summary.per_database.get("concert_singer"),
+            Some(&(5, 3)),
+            "{preset:?}"
+        );
+        assert_eq!(summary.per_database.get("pets_1"), Some(&(5, 4)));
+    }
+}
