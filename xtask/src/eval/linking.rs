@@ -71,6 +71,16 @@ pub(crate) struct QuestionResult {
     pub(crate) prompt_tokens: usize,
     /// Tokens of the prompt with the whole schema.
     pub(crate) full_prompt_tokens: usize,
+    /// Tokens of the schema rendering alone (described tables and the name list).
+    pub(crate) schema_tokens: usize,
+    /// Tokens of the whole schema's rendering.
+    pub(crate) full_schema_tokens: usize,
+    /// Selected tables that were only foreign-key neighbours (filler).
+    pub(crate) neighbours: Vec<String>,
+    /// What-if: every gold table selected without the neighbour filler.
+    pub(crate) hit_without_neighbours: bool,
+    /// What-if: prompt tokens without the neighbour filler.
+    pub(crate) prompt_tokens_without_neighbours: usize,
 }
 
 /// Figures over a group of questions.
@@ -92,6 +102,14 @@ pub(crate) struct Summary {
     pub(crate) mean_full_prompt_tokens: f64,
     /// `mean_prompt_tokens / mean_full_prompt_tokens`.
     pub(crate) token_ratio: f64,
+    /// Schema rendering tokens with the selection over the whole schema's.
+    pub(crate) schema_token_ratio: f64,
+    /// What-if without foreign-key-neighbour filler: recall.
+    pub(crate) recall_without_neighbours: f64,
+    /// What-if without foreign-key-neighbour filler: mean tables.
+    pub(crate) mean_tables_without_neighbours: f64,
+    /// What-if without foreign-key-neighbour filler: token ratio.
+    pub(crate) token_ratio_without_neighbours: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -100,6 +118,7 @@ struct Report {
     data: String,
     max_tables_in_context: usize,
     tokenizer: &'static str,
+    floor_prompt_tokens: Option<usize>,
     overall: Summary,
     per_database: BTreeMap<String, Summary>,
     skipped: Vec<String>,
@@ -151,6 +170,31 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             .cloned()
             .collect();
         let prompt_tokens = counter.count(&prompt(schema, &selected, max_rows));
+        // What the selection costs and gives without the foreign-key-neighbour filler.
+        let neighbours: Vec<String> = selection
+            .tables
+            .iter()
+            .filter(|t| t.reason.starts_with("foreign-key neighbour"))
+            .map(|t| t.name.clone())
+            .collect();
+        let core: Vec<String> = selected
+            .iter()
+            .filter(|t| !neighbours.contains(t))
+            .cloned()
+            .collect();
+        let hit_without_neighbours = gold
+            .iter()
+            .all(|g| core.iter().any(|c| c.eq_ignore_ascii_case(g)));
+        let prompt_tokens_without_neighbours = if neighbours.is_empty() {
+            prompt_tokens
+        } else {
+            counter.count(&prompt(schema, &core, max_rows))
+        };
+        let schema_tokens = counter.count(&rendered(schema, &selected));
+        let full_schema_tokens = counter.count(&rendered(
+            schema,
+            &schema.tables.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        ));
         let full_prompt_tokens = *full_tokens.entry(key).or_insert_with(|| {
             let all: Vec<String> = schema.tables.iter().map(|t| t.name.clone()).collect();
             counter.count(&prompt(schema, &all, max_rows))
@@ -166,6 +210,11 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
                 missing,
                 prompt_tokens,
                 full_prompt_tokens,
+                schema_tokens,
+                full_schema_tokens,
+                neighbours,
+                hit_without_neighbours,
+                prompt_tokens_without_neighbours,
             },
         ));
     }
@@ -184,6 +233,13 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     let mode = if args.union { "union" } else { "per-database" };
     print_table(mode, &args, &overall, &per_database);
+    // The floor: the prompt with no table described (rules plus the list of table names).
+    let floor_prompt_tokens = union
+        .as_ref()
+        .map(|u| counter.count(&prompt(u, &[], max_rows)));
+    if let Some(floor) = floor_prompt_tokens {
+        println!("prompt with no table described (rules and table-name list): {floor} tokens");
+    }
     for line in &skipped {
         println!("skipped {line}");
     }
@@ -192,6 +248,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         data: args.data.display().to_string(),
         max_tables_in_context: args.max_tables,
         tokenizer: "o200k_base",
+        floor_prompt_tokens,
         overall,
         per_database,
         skipped,
@@ -215,14 +272,18 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 /// The system prompt the agent sends with `described` tables in full (template answers,
 /// no sample values: those need the database and are the same on both sides).
 fn prompt(schema: &Schema, described: &[String], max_rows: usize) -> String {
-    let names: Vec<&str> = described.iter().map(String::as_str).collect();
-    let rendered = render_schema(schema, &names, None);
     system_prompt(&PromptContext {
         dialect: Dialect::Sqlite,
         max_rows,
-        schema: &rendered,
+        schema: &rendered(schema, described),
         templates: true,
     })
+}
+
+/// The schema part of the prompt.
+fn rendered(schema: &Schema, described: &[String]) -> String {
+    let names: Vec<&str> = described.iter().map(String::as_str).collect();
+    render_schema(schema, &names, None)
 }
 
 /// The gold SQL's tables, spelled as `schema` spells them.
@@ -302,6 +363,8 @@ fn summarize<'a>(results: impl Iterator<Item = &'a (usize, QuestionResult)>) -> 
     let mut s = Summary::default();
     let mut hits = 0usize;
     let (mut schema_tables, mut tables, mut tokens, mut full) = (0usize, 0usize, 0usize, 0usize);
+    let (mut core_hits, mut core_tables, mut core_tokens) = (0usize, 0usize, 0usize);
+    let (mut schema_tokens, mut full_schema) = (0usize, 0usize);
     for (total, r) in results {
         s.questions += 1;
         if r.missing.is_empty() {
@@ -312,6 +375,11 @@ fn summarize<'a>(results: impl Iterator<Item = &'a (usize, QuestionResult)>) -> 
         s.max_tables = s.max_tables.max(r.selected.len());
         tokens += r.prompt_tokens;
         full += r.full_prompt_tokens;
+        schema_tokens += r.schema_tokens;
+        full_schema += r.full_schema_tokens;
+        core_hits += usize::from(r.hit_without_neighbours);
+        core_tables += r.selected.len() - r.neighbours.len();
+        core_tokens += r.prompt_tokens_without_neighbours;
     }
     let n = s.questions.max(1) as f64;
     s.recall = hits as f64 / n;
@@ -319,11 +387,16 @@ fn summarize<'a>(results: impl Iterator<Item = &'a (usize, QuestionResult)>) -> 
     s.mean_tables = tables as f64 / n;
     s.mean_prompt_tokens = tokens as f64 / n;
     s.mean_full_prompt_tokens = full as f64 / n;
-    s.token_ratio = if full == 0 {
+    let ratio = |t: usize| if full == 0 { 0.0 } else { t as f64 / full as f64 };
+    s.token_ratio = ratio(tokens);
+    s.schema_token_ratio = if full_schema == 0 {
         0.0
     } else {
-        tokens as f64 / full as f64
+        schema_tokens as f64 / full_schema as f64
     };
+    s.recall_without_neighbours = core_hits as f64 / n;
+    s.mean_tables_without_neighbours = core_tables as f64 / n;
+    s.token_ratio_without_neighbours = ratio(core_tokens);
     s
 }
 
@@ -338,12 +411,12 @@ fn print_table(
         args.max_tables
     );
     println!(
-        "{:<32} {:>5} {:>7} {:>7} {:>7} {:>5} {:>8} {:>8} {:>6}",
-        "database", "n", "recall", "tables", "in ctx", "max", "tokens", "full", "ratio"
+        "{:<32} {:>5} {:>7} {:>7} {:>7} {:>5} {:>8} {:>8} {:>6} {:>7}",
+        "database", "n", "recall", "tables", "in ctx", "max", "tokens", "full", "ratio", "schema"
     );
     let line = |name: &str, s: &Summary| {
         println!(
-            "{:<32} {:>5} {:>7.3} {:>7.1} {:>7.2} {:>5} {:>8.0} {:>8.0} {:>6.2}",
+            "{:<32} {:>5} {:>7.3} {:>7.1} {:>7.2} {:>5} {:>8.0} {:>8.0} {:>6.2} {:>7.2}",
             name,
             s.questions,
             s.recall,
@@ -352,7 +425,8 @@ fn print_table(
             s.max_tables,
             s.mean_prompt_tokens,
             s.mean_full_prompt_tokens,
-            s.token_ratio
+            s.token_ratio,
+            s.schema_token_ratio
         )
     };
     for (db, s) in per_database {
@@ -365,4 +439,10 @@ fn print_table(
     if let Some((db, s)) = worst {
         println!("lowest per-database recall: {db} {:.3}", s.recall);
     }
+    println!(
+        "without foreign-key-neighbour filler: recall {:.3}, {:.2} tables, token ratio {:.2}",
+        overall.recall_without_neighbours,
+        overall.mean_tables_without_neighbours,
+        overall.token_ratio_without_neighbours
+    );
 }
