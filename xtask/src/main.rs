@@ -2,6 +2,7 @@
 
 use anyhow::{Result, bail};
 
+mod bench;
 mod bench_agent;
 mod bench_cache;
 mod bench_schema;
@@ -41,6 +42,10 @@ fn main() -> Result<()> {
         "bench" if rest.first().map(String::as_str) == Some("schema") => {
             bench_schema::run(rest.get(1..).unwrap_or_default())
         }
+        "bench" if rest.first().map(String::as_str) == Some("guard") => {
+            bench::guard(rest.get(1..).unwrap_or_default())
+        }
+        "bench" => bench::run(&rest),
         "demo-db" => demo_db::run(&rest),
         "eval" => eval::run(&rest),
         "llm-smoke" => llm_smoke::run(&rest),
