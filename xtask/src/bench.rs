@@ -160,9 +160,10 @@ fn criterion(id: &str) -> Result<(f64, Option<f64>)> {
         .pointer("/median/point_estimate")
         .and_then(serde_json::Value::as_f64)
         .with_context(|| format!("no median in {id}'s estimates"))?;
-    let elements = read("benchmark.json")
-        .ok()
-        .and_then(|b| b.pointer("/throughput/Elements").and_then(serde_json::Value::as_f64));
+    let elements = read("benchmark.json").ok().and_then(|b| {
+        b.pointer("/throughput/Elements")
+            .and_then(serde_json::Value::as_f64)
+    });
     Ok((median, elements))
 }
 
@@ -184,7 +185,10 @@ fn bench_guard(args: &[String]) -> Result<Vec<Row>> {
     let per_second = elements.unwrap_or(1.0) / (ns / 1e9);
     Ok(vec![Row {
         name: "guard: Spider dev gold statements validated per second (1 core)".into(),
-        figure: format!("{per_second:.0}/s ({} per statement)", time(ns / elements.unwrap_or(1.0))),
+        figure: format!(
+            "{per_second:.0}/s ({} per statement)",
+            time(ns / elements.unwrap_or(1.0))
+        ),
         target: "≥ 100,000/s",
         met: Some(per_second >= 100_000.0),
     }])
@@ -323,4 +327,3 @@ mod tests {
         assert_eq!(time(2.5e9), "2.50 s");
     }
 }
-

@@ -529,10 +529,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }))?;
     let summary = write(&results)?;
     print!("{}", markdown(&name, &date, &args.setup, &summary, total));
-    println!(
-        "wrote {}/{name}.json and {name}.md",
-        dir.display()
-    );
+    println!("wrote {}/{name}.json and {name}.md", dir.display());
     Ok(())
 }
 

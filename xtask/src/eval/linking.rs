@@ -43,8 +43,11 @@ fn parse(args: &[String]) -> Result<Args> {
     }
     // The union schema is what a large real database looks like: it is evaluated at the
     // cap the goal names (8); single Spider databases at the agent's default.
-    let max_tables =
-        max_tables.unwrap_or(if union { 8 } else { AgentConfig::defaults().max_tables_in_context });
+    let max_tables = max_tables.unwrap_or(if union {
+        8
+    } else {
+        AgentConfig::defaults().max_tables_in_context
+    });
     Ok(Args {
         data,
         union,
@@ -193,7 +196,11 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         let schema_tokens = counter.count(&rendered(schema, &selected));
         let full_schema_tokens = counter.count(&rendered(
             schema,
-            &schema.tables.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+            &schema
+                .tables
+                .iter()
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>(),
         ));
         let full_prompt_tokens = *full_tokens.entry(key).or_insert_with(|| {
             let all: Vec<String> = schema.tables.iter().map(|t| t.name.clone()).collect();
@@ -387,7 +394,13 @@ fn summarize<'a>(results: impl Iterator<Item = &'a (usize, QuestionResult)>) -> 
     s.mean_tables = tables as f64 / n;
     s.mean_prompt_tokens = tokens as f64 / n;
     s.mean_full_prompt_tokens = full as f64 / n;
-    let ratio = |t: usize| if full == 0 { 0.0 } else { t as f64 / full as f64 };
+    let ratio = |t: usize| {
+        if full == 0 {
+            0.0
+        } else {
+            t as f64 / full as f64
+        }
+    };
     s.token_ratio = ratio(tokens);
     s.schema_token_ratio = if full_schema == 0 {
         0.0

@@ -109,11 +109,7 @@ pub(crate) fn results_match(gold: &Table, predicted: &Table, order_matters: bool
     let predicted_columns: Vec<Vec<&str>> = (0..width).map(|i| column(predicted, i)).collect();
     let candidates: Vec<Vec<usize>> = gold_columns
         .iter()
-        .map(|g| {
-            (0..width)
-                .filter(|&j| predicted_columns[j] == *g)
-                .collect()
-        })
+        .map(|g| (0..width).filter(|&j| predicted_columns[j] == *g).collect())
         .collect();
     if candidates.iter().any(Vec::is_empty) {
         return false;

@@ -56,7 +56,11 @@ fn values_compare_by_class() {
     };
     check(ValueRef::Integer(3), ValueRef::Real(3.0), true);
     check(ValueRef::Real(0.1 + 0.2), ValueRef::Real(0.3), true);
-    check(ValueRef::Real(33.333333333), ValueRef::Real(33.3333333334), true);
+    check(
+        ValueRef::Real(33.333333333),
+        ValueRef::Real(33.3333333334),
+        true,
+    );
     check(ValueRef::Real(33.3), ValueRef::Real(33.4), false);
     check(ValueRef::Integer(3), ValueRef::Text(b"3"), false);
     check(ValueRef::Null, ValueRef::Text(b"null"), false);
