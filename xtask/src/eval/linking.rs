@@ -26,18 +26,26 @@ struct Args {
     data: PathBuf,
     union: bool,
     max_tables: usize,
+    /// `--what-if compound`: measure a proposed matching change by rewriting the question
+    /// (see [`compound_hints`]) before selection.
+    compound: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args> {
     let mut data = default_data();
     let mut union = false;
     let mut max_tables = None;
+    let mut compound = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--data" => data = PathBuf::from(super::value(&mut it, arg)?),
             "--union" => union = true,
             "--max-tables" => max_tables = Some(super::number(&mut it, arg)?.max(1)),
+            "--what-if" => match super::value(&mut it, arg)?.as_str() {
+                "compound" => compound = true,
+                other => bail!("--what-if knows `compound`, not `{other}`"),
+            },
             other => return Err(super::usage_error(other)),
         }
     }
@@ -52,6 +60,7 @@ fn parse(args: &[String]) -> Result<Args> {
         data,
         union,
         max_tables,
+        compound,
     })
 }
 
@@ -165,7 +174,16 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
                 .collect(),
             None => gold,
         };
-        let selection = select_tables(schema, &example.question, args.max_tables);
+        let question = if args.compound {
+            format!(
+                "{} {}",
+                example.question,
+                compound_hints(schema, &example.question)
+            )
+        } else {
+            example.question.clone()
+        };
+        let selection = select_tables(schema, &question, args.max_tables);
         let selected: Vec<String> = selection.names().iter().map(|s| s.to_string()).collect();
         let missing: Vec<String> = gold
             .iter()
@@ -265,15 +283,53 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             .filter(|r| !r.missing.is_empty())
             .collect(),
     };
-    let name = if args.union {
-        "linking-union.json"
-    } else {
-        "linking.json"
-    };
+    let name = format!(
+        "linking{}{}.json",
+        if args.union { "-union" } else { "" },
+        if args.compound {
+            "-whatif-compound"
+        } else {
+            ""
+        }
+    );
     let path = out_dir()?.join(name);
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
     println!("wrote {}", path.display());
     Ok(())
+}
+
+/// What-if for a proposed change to relevant-table selection (not dbqa's behaviour):
+/// compound names. Adjacent question words joined (`high schoolers` -> `highschoolers`,
+/// for `Highschooler`) and table-name parts that contain a question word
+/// (`countrylanguage` for `languages`) are returned as extra terms.
+fn compound_hints(schema: &Schema, question: &str) -> String {
+    let fold = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let mut hints: Vec<String> = words
+        .windows(2)
+        .map(|w| format!("{}{}", w[0], w[1]))
+        .collect();
+    let stems: Vec<String> = words
+        .iter()
+        .filter(|w| w.len() >= 4)
+        .map(|w| fold(w))
+        .collect();
+    for table in &schema.tables {
+        for part in table.name.split('_').map(str::to_lowercase) {
+            if part.len() >= 8
+                && stems
+                    .iter()
+                    .any(|w| part != *w && part.contains(w.as_str()))
+            {
+                hints.push(part);
+            }
+        }
+    }
+    hints.join(" ")
 }
 
 /// The system prompt the agent sends with `described` tables in full (template answers,
