@@ -1,0 +1,1 @@
+//! Documentation checks: the guides in `docs/` cannot drift from the code.
