@@ -18,6 +18,14 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Answer one question about the database.
+    Ask(AskArgs),
+    /// Chat with the database: follow-up questions keep their context.
+    Chat(ChatArgs),
+    /// Show which tables the model would see for a question, with scores and prompt size.
+    Tables(TablesArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
     /// Print the database schema as text or JSON.
     Schema(SchemaArgs),
     /// Check SQL against the guard: exit 0 accepted, 1 rejected, 2 usage error.
@@ -93,4 +101,80 @@ pub(crate) struct CheckArgs {
     /// Read the SQL from this file instead.
     #[arg(long, value_name = "FILE", conflicts_with = "sql")]
     pub(crate) file: Option<PathBuf>,
+}
+
+/// Output formats of `ask`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// The answer, then the rows as an aligned table.
+    Table,
+    /// The full response as JSON (the default when stdout is not a terminal).
+    Json,
+    /// The rows as CSV.
+    Csv,
+    /// The answer and the rows as a Markdown table.
+    Markdown,
+}
+
+/// Settings `ask` and `chat` share.
+#[derive(Debug, Args)]
+pub(crate) struct AgentArgs {
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Use this model for every question (overrides FAST/BALANCED/COMPLEX_MODEL).
+    #[arg(long, value_name = "MODEL")]
+    pub(crate) model: Option<String>,
+    /// Allow statements that write (READ_ONLY=false). SQLite URLs also need `?mode=rw`.
+    #[arg(long)]
+    pub(crate) read_write: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AskArgs {
+    /// The question, in plain language.
+    pub(crate) question: String,
+    #[command(flatten)]
+    pub(crate) agent: AgentArgs,
+    /// Output format (default: table on a terminal, json when piped).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
+    /// Show the SQL that answered the question.
+    #[arg(long)]
+    pub(crate) show_sql: bool,
+    /// Continue (or start) this chat session, so follow-up questions keep context.
+    #[arg(long, value_name = "ID")]
+    pub(crate) session: Option<String>,
+    /// Wait for the whole answer instead of streaming it.
+    #[arg(long)]
+    pub(crate) no_stream: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ChatArgs {
+    #[command(flatten)]
+    pub(crate) agent: AgentArgs,
+    /// Session id to continue (default: a new one).
+    #[arg(long, value_name = "ID")]
+    pub(crate) session: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TablesArgs {
+    /// The question to select tables for.
+    pub(crate) question: String,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Tables to describe at most (default: MAX_TABLES_IN_CONTEXT).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_tables: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
 }

@@ -4,14 +4,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use dbqa_core::{AgentConfig, Database, SecretUrl};
+use dbqa_core::{AgentConfig, Database, Environment, SecretUrl};
 
 use crate::cli::DbArgs;
 use crate::failure::{self, Failure};
 
 /// The configuration from the environment, with the database resolved from the flags.
 pub(crate) fn resolve_config(db: &DbArgs) -> Result<AgentConfig, Failure> {
-    let mut config = AgentConfig::from_env()?;
+    let env = Environment::from_process()?;
+    let mut config = AgentConfig::from_environment(&env)?;
     if let Some(url) = &db.db {
         config.database.url = Some(SecretUrl::new(url.clone()));
     }
@@ -19,7 +20,19 @@ pub(crate) fn resolve_config(db: &DbArgs) -> Result<AgentConfig, Failure> {
         let path = ensure_demo_database()?;
         config.database.url = Some(SecretUrl::new(format!("sqlite://{}", path.display())));
     }
+    // Sessions outlive the directory a command ran in: keep them in the user's data
+    // directory unless SESSION_DB_PATH says otherwise.
+    if let Some(dir) = data_dir().filter(|_| env.get("SESSION_DB_PATH").is_none()) {
+        config.session_db_path = dir.join("sessions.db");
+    }
     Ok(config)
+}
+
+/// `<user data dir>/dbqa`, created on demand.
+fn data_dir() -> Option<PathBuf> {
+    let dir = dirs::data_dir()?.join("dbqa");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
 }
 
 /// Connects to the configured database.

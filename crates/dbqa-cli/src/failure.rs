@@ -38,6 +38,11 @@ impl Failure {
         }
     }
 
+    /// The message, for printing without exiting.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
     /// Prints the message and returns the exit code.
     pub(crate) fn report(self) -> ExitCode {
         eprintln!("error: {}", self.message);

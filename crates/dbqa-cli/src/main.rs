@@ -7,6 +7,7 @@
 //! Exit codes: 0 success, 1 the question or statement failed (rejected, no answer),
 //! 2 usage or configuration error, 3 database or LLM unreachable.
 
+mod agent;
 mod cli;
 mod commands;
 mod database;
@@ -34,6 +35,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Ask(args) => commands::ask::run(args).await,
+            Command::Chat(args) => commands::chat::run(args).await,
+            Command::Tables(args) => commands::tables::run(args).await,
+            Command::Completions(args) => commands::completions::run(args),
             Command::Schema(args) => commands::schema::run(args).await,
             Command::Check(args) => commands::check::run(args),
         }
@@ -48,8 +53,11 @@ fn init_tracing(verbose: bool) {
     use tracing_subscriber::EnvFilter;
     let default = if verbose { "info,dbqa=debug" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .try_init();
 }

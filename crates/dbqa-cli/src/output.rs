@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use dbqa_core::{Schema, TableKind};
+use dbqa_core::{Schema, TableKind, Value};
 
 use crate::failure::Failure;
 
@@ -78,4 +78,223 @@ pub(crate) fn schema_text(schema: &Schema) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Rows as an aligned table that fits the terminal width, with a note when the row limit
+/// cut the result.
+pub(crate) fn rows_table(columns: &[String], rows: &[Vec<Value>], truncated: bool) -> String {
+    use comfy_table::{ContentArrangement, Table, presets};
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(columns);
+    if let Some(width) = terminal_width() {
+        table.set_width(width);
+    }
+    for row in rows.iter().take(MAX_TABLE_ROWS) {
+        table.add_row(row.iter().map(|v| clip(&v.to_display_string())));
+    }
+    let mut out = table.to_string();
+    out.push('\n');
+    if rows.len() > MAX_TABLE_ROWS {
+        let _ = writeln!(
+            out,
+            "({} of {} rows shown; use --format csv or json for all)",
+            MAX_TABLE_ROWS,
+            rows.len()
+        );
+    }
+    if truncated {
+        let _ = writeln!(
+            out,
+            "(more rows exist: the result was cut at the row limit, MAX_RESULT_ROWS)"
+        );
+    }
+    out
+}
+
+/// Rows shown in a terminal table at most.
+const MAX_TABLE_ROWS: usize = 200;
+
+fn clip(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() <= MAX {
+        return text.to_string();
+    }
+    let mut clipped: String = text.chars().take(MAX - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+}
+
+/// Rows as CSV, with a header line.
+pub(crate) fn rows_csv(columns: &[String], rows: &[Vec<Value>]) -> Result<String, Failure> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let encode = |e: csv::Error| Failure::failed(format!("cannot write CSV: {e}"));
+    writer.write_record(columns).map_err(encode)?;
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|v| {
+                if v.is_null() {
+                    String::new()
+                } else {
+                    v.to_display_string()
+                }
+            })
+            .collect();
+        writer.write_record(&cells).map_err(encode)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Failure::failed(format!("cannot write CSV: {e}")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Rows as a Markdown table (pipes in cells escaped).
+pub(crate) fn rows_markdown(columns: &[String], rows: &[Vec<Value>]) -> String {
+    let escape = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::new();
+    let header: Vec<String> = columns.iter().map(|c| escape(c)).collect();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", " --- |".repeat(columns.len()));
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|v| escape(&v.to_display_string())).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out
+}
+
+/// SQL with keywords in bold blue and string literals in green, for terminals.
+/// anstream strips the colour when NO_COLOR is set or the output is not a terminal.
+pub(crate) fn highlight_sql(sql: &str) -> String {
+    use anstyle::{AnsiColor, Style};
+    const KEYWORDS: &[&str] = &[
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "JOIN",
+        "LEFT",
+        "RIGHT",
+        "INNER",
+        "OUTER",
+        "FULL",
+        "CROSS",
+        "ON",
+        "GROUP",
+        "BY",
+        "ORDER",
+        "HAVING",
+        "LIMIT",
+        "OFFSET",
+        "AS",
+        "AND",
+        "OR",
+        "NOT",
+        "IN",
+        "IS",
+        "NULL",
+        "DISTINCT",
+        "UNION",
+        "ALL",
+        "WITH",
+        "CASE",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "END",
+        "ASC",
+        "DESC",
+        "LIKE",
+        "BETWEEN",
+        "EXISTS",
+        "TOP",
+        "FETCH",
+        "FIRST",
+        "ROWS",
+        "ONLY",
+        "INTERSECT",
+        "EXCEPT",
+        "COUNT",
+        "SUM",
+        "AVG",
+        "MIN",
+        "MAX",
+    ];
+    let keyword = Style::new().bold().fg_color(Some(AnsiColor::Blue.into()));
+    let literal = Style::new().fg_color(Some(AnsiColor::Green.into()));
+    let mut out = String::with_capacity(sql.len() * 2);
+    let mut chars = sql.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if c == '\'' {
+            let mut end = start + 1;
+            for (i, ch) in chars.by_ref() {
+                end = i + ch.len_utf8();
+                if ch == '\'' {
+                    break;
+                }
+            }
+            let _ = write!(out, "{literal}{}{literal:#}", &sql[start..end]);
+        } else if c.is_alphanumeric() || c == '_' {
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, ch)) = chars.peek() {
+                if ch.is_alphanumeric() || ch == '_' {
+                    end = i + ch.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let word = &sql[start..end];
+            if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
+                let _ = write!(out, "{keyword}{word}{keyword:#}");
+            } else {
+                out.push_str(word);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_blanks_nulls() {
+        let csv = rows_csv(
+            &["a".into(), "b".into()],
+            &[vec![Value::Text("x, y".into()), Value::Null]],
+        )
+        .unwrap();
+        assert_eq!(csv, "a,b\n\"x, y\",\n");
+    }
+
+    #[test]
+    fn markdown_escapes_pipes() {
+        let md = rows_markdown(&["a".into()], &[vec![Value::Text("1|2".into())]]);
+        assert_eq!(md, "| a |\n| --- |\n| 1\\|2 |\n");
+    }
+
+    #[test]
+    fn highlighting_keeps_the_text() {
+        let sql = "SELECT name FROM t WHERE note = 'select é' LIMIT 5";
+        let coloured = highlight_sql(sql);
+        assert!(coloured.contains("\u{1b}["), "{coloured}");
+        let plain = anstream::adapter::strip_str(&coloured).to_string();
+        assert_eq!(plain, sql);
+    }
+
+    #[test]
+    fn long_cells_are_clipped() {
+        assert_eq!(clip(&"x".repeat(100)).chars().count(), 80);
+        let table = rows_table(&["n".into()], &[vec![Value::Int(1)]], true);
+        assert!(table.contains("row limit"), "{table}");
+    }
 }

@@ -1,4 +1,8 @@
 //! One module per subcommand.
 
+pub(crate) mod ask;
+pub(crate) mod chat;
 pub(crate) mod check;
+pub(crate) mod completions;
 pub(crate) mod schema;
+pub(crate) mod tables;

@@ -1,5 +1,9 @@
 //! Runs the real `dbqa` binary.
+// Test helpers may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ask;
+mod chat;
 mod check;
 mod schema;
 

@@ -1,0 +1,176 @@
+//! `dbqa ask`: one question, one answer.
+
+use std::io::{IsTerminal, Write};
+
+use dbqa_agent::{AgentEvent, ChatSession, DatabaseQueryAgent, QueryOptions, QueryResponse};
+use futures::StreamExt;
+
+use crate::agent::{self, from_agent};
+use crate::cli::{AskArgs, Format};
+use crate::failure::Failure;
+use crate::output;
+
+pub(crate) async fn run(args: AskArgs) -> Result<u8, Failure> {
+    let config = agent::resolve_config(&args.agent)?;
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let agent = agent::build(config).await?;
+    let options = QueryOptions {
+        session_id: args.session.clone(),
+        ..QueryOptions::default()
+    };
+    // Streaming is for people watching a terminal; machine formats wait for the whole answer.
+    let stream = format == Format::Table && !args.no_stream && std::io::stdout().is_terminal();
+    let result = if stream {
+        ask_streaming(&agent, &args.question, options).await
+    } else {
+        let spinner = Spinner::start();
+        let result = agent
+            .query_with(&args.question, options)
+            .await
+            .map_err(from_agent);
+        spinner.finish();
+        result.map(|r| (r, false))
+    };
+    agent.close().await;
+    let (response, answer_printed) = result?;
+    print_response(&response, format, args.show_sql, answer_printed)?;
+    Ok(0)
+}
+
+/// Streams the answer to stdout as it is written, with the stage on a spinner.
+/// Returns the response and whether the answer text was already printed.
+pub(crate) async fn ask_streaming(
+    agent: &DatabaseQueryAgent,
+    question: &str,
+    options: QueryOptions,
+) -> Result<(QueryResponse, bool), Failure> {
+    let events = agent.query_stream_with(question, options);
+    consume(events).await
+}
+
+/// The same for a chat session.
+pub(crate) async fn ask_session_streaming(
+    session: &ChatSession,
+    question: &str,
+) -> Result<(QueryResponse, bool), Failure> {
+    consume(session.ask_stream(question)).await
+}
+
+async fn consume(
+    events: impl futures::Stream<Item = dbqa_agent::Result<AgentEvent>>,
+) -> Result<(QueryResponse, bool), Failure> {
+    let mut events = std::pin::pin!(events);
+    let mut spinner = Spinner::start();
+    let mut printed = false;
+    let mut stdout = std::io::stdout();
+    while let Some(event) = events.next().await {
+        match event.map_err(|e| {
+            spinner.clear();
+            from_agent(e)
+        })? {
+            AgentEvent::Status { message } => spinner.set(&message),
+            AgentEvent::Sql { .. } => spinner.set("running SQL"),
+            AgentEvent::Rows { .. } => spinner.set("writing the answer"),
+            AgentEvent::Token { text } => {
+                spinner.clear();
+                printed = true;
+                let _ = write!(stdout, "{text}");
+                let _ = stdout.flush();
+            }
+            AgentEvent::Done { response } => {
+                spinner.clear();
+                if printed {
+                    println!();
+                }
+                return Ok((*response, printed));
+            }
+        }
+    }
+    spinner.clear();
+    Err(Failure::failed("the answer stream ended without a result"))
+}
+
+/// Prints a response in the chosen format.
+pub(crate) fn print_response(
+    response: &QueryResponse,
+    format: Format,
+    show_sql: bool,
+    answer_printed: bool,
+) -> Result<(), Failure> {
+    match format {
+        Format::Json => output::print_json(response)?,
+        Format::Csv => print!("{}", output::rows_csv(&response.columns, &response.rows)?),
+        Format::Markdown => {
+            if let Some(answer) = &response.natural_response {
+                println!("{answer}\n");
+            }
+            if let Some(sql) = response.sql.as_ref().filter(|_| show_sql) {
+                println!("```sql\n{sql}\n```\n");
+            }
+            if !response.columns.is_empty() {
+                print!(
+                    "{}",
+                    output::rows_markdown(&response.columns, &response.rows)
+                );
+            }
+        }
+        Format::Table => {
+            if let Some(answer) = response
+                .natural_response
+                .as_ref()
+                .filter(|_| !answer_printed)
+            {
+                println!("{answer}");
+            }
+            if let Some(sql) = response.sql.as_ref().filter(|_| show_sql) {
+                anstream::println!("\n{}", output::highlight_sql(sql));
+            }
+            if !response.columns.is_empty() && !response.rows.is_empty() {
+                println!();
+                print!(
+                    "{}",
+                    output::rows_table(&response.columns, &response.rows, response.truncated)
+                );
+            }
+            for warning in &response.warnings {
+                anstream::eprintln!("warning: {warning}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The stage spinner on stderr; invisible when stderr is not a terminal.
+pub(crate) struct Spinner(Option<indicatif::ProgressBar>);
+
+impl Spinner {
+    pub(crate) fn start() -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Self(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        bar.set_message("thinking");
+        Self(Some(bar))
+    }
+
+    fn set(&self, message: &str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(message.to_string());
+        }
+    }
+
+    fn clear(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn finish(mut self) {
+        self.clear();
+    }
+}

@@ -1,0 +1,266 @@
+use dbqa_fake_llm::{FakeLlm, Reply};
+use serde_json::{Value, json};
+
+use crate::dbqa;
+
+fn run_sql(sql: &str, template: Option<&str>) -> Reply {
+    let mut args = json!({ "sql": sql });
+    if let Some(template) = template {
+        args["answer_template"] = json!(template);
+    }
+    Reply::tool_call("run_sql", args)
+}
+
+/// Runs `dbqa` against the fake LLM; returns (exit code, stdout, stderr).
+fn ask(home: &std::path::Path, fake: &FakeLlm, args: &[&str]) -> (i32, String, String) {
+    let output = dbqa(home)
+        .env("LLM_BASE_URL", fake.base_url())
+        .env("LLM_MAX_RETRIES", "0")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_format_prints_the_full_response() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM customers",
+        Some("There are {n} customers."),
+    ));
+    let (code, out, err) = ask(
+        home.path(),
+        &fake,
+        &["ask", "How many customers are there?", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let response: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(response["natural_response"], "There are 500 customers.");
+    assert_eq!(response["rows"], json!([[500]]));
+    assert_eq!(response["llm_calls"], 1);
+    assert!(
+        response["sql"]
+            .as_str()
+            .unwrap()
+            .starts_with("SELECT COUNT(*) AS n FROM customers")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn piped_output_defaults_to_json() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM products",
+        Some("{n} products."),
+    ));
+    let (code, out, _) = ask(home.path(), &fake, &["ask", "How many products?"]);
+    assert_eq!(code, 0);
+    let response: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(response["natural_response"], "120 products.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn csv_format_prints_the_rows() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT name FROM categories ORDER BY name LIMIT 3",
+        Some("{name|list}"),
+    ));
+    let (code, out, err) = ask(
+        home.path(),
+        &fake,
+        &["ask", "First three categories?", "--format", "csv"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[0], "name");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn markdown_and_table_formats_show_answer_sql_and_rows() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    let sql = "SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status";
+    fake.push(run_sql(sql, Some("Orders by status: {status|list}.")));
+    fake.push(run_sql(sql, Some("Orders by status: {status|list}.")));
+    let (code, out, _) = ask(
+        home.path(),
+        &fake,
+        &[
+            "ask",
+            "Orders per status?",
+            "--format",
+            "markdown",
+            "--show-sql",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Orders by status: cancelled, delivered, pending, shipped."),
+        "{out}"
+    );
+    assert!(out.contains("```sql\nSELECT status"), "{out}");
+    assert!(out.contains("| status | n |"), "{out}");
+
+    let (code, out, _) = ask(
+        home.path(),
+        &fake,
+        &[
+            "ask",
+            "Orders per status, again?",
+            "--format",
+            "table",
+            "--show-sql",
+            "--no-stream",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(out.starts_with("Orders by status:"), "{out}");
+    assert!(
+        out.contains("SELECT status, COUNT(*) AS n FROM orders"),
+        "{out}"
+    );
+    assert!(out.contains("│ delivered"), "{out}");
+    assert!(
+        !out.contains('\u{1b}'),
+        "NO_COLOR and a pipe mean no colour: {out:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_continues_across_invocations() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM customers WHERE country = 'France'",
+        Some("{n} customers in France."),
+    ));
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM customers WHERE country = 'Germany'",
+        Some("{n} customers in Germany."),
+    ));
+    let first = ask(
+        home.path(),
+        &fake,
+        &["ask", "How many customers in France?", "--session", "s1"],
+    );
+    assert_eq!(first.0, 0, "{}", first.2);
+    let second = ask(
+        home.path(),
+        &fake,
+        &["ask", "And in Germany?", "--session", "s1"],
+    );
+    assert_eq!(second.0, 0, "{}", second.2);
+    let body = fake.requests().last().unwrap().body.to_string();
+    assert!(
+        body.contains("How many customers in France?"),
+        "history missing: {body}"
+    );
+    assert!(home.path().join("dbqa/sessions.db").exists());
+    let response: Value = serde_json::from_str(&second.1).unwrap();
+    assert_eq!(response["session_id"], "s1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rejected_sql_exits_one() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    for _ in 0..3 {
+        fake.push(run_sql("DELETE FROM customers", None));
+    }
+    let (code, _, err) = ask(home.path(), &fake, &["ask", "Delete every customer"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("refused"), "{err}");
+}
+
+#[test]
+fn without_an_llm_ask_says_how_to_configure_one() {
+    let home = tempfile::tempdir().unwrap();
+    let output = dbqa(home.path())
+        .args(["ask", "How many customers?"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    for hint in [
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "LLM_PROVIDER=ollama",
+        "LLM_BASE_URL",
+    ] {
+        assert!(err.contains(hint), "{hint} missing from {err}");
+    }
+}
+
+#[test]
+fn an_unreachable_llm_exits_three() {
+    let home = tempfile::tempdir().unwrap();
+    let output = dbqa(home.path())
+        .env("LLM_BASE_URL", "http://127.0.0.1:1/v1")
+        .env("LLM_MAX_RETRIES", "0")
+        .args(["ask", "How many customers?"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn tables_json_shows_selection_scores_and_tokens() {
+    let home = tempfile::tempdir().unwrap();
+    let output = dbqa(home.path())
+        .args([
+            "tables",
+            "Which products sold best?",
+            "--json",
+            "--max-tables",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"products"), "{names:?}");
+    assert!(
+        names.len() <= 3 || report["whole_schema"] == true,
+        "{report}"
+    );
+    let prompt = report["prompt_tokens"].as_u64().unwrap();
+    let full = report["full_schema_prompt_tokens"].as_u64().unwrap();
+    assert!(prompt > 0 && prompt < full, "{prompt} vs {full}");
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let output = dbqa(home.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("dbqa"),
+            "{shell}"
+        );
+    }
+}
