@@ -275,6 +275,8 @@ async fn ask(
     index: usize,
     example: &Example,
 ) -> QuestionResult {
+    // Calls and tokens from the agent's statistics, so failed questions count theirs too.
+    let before = agent.stats().await;
     let started = Instant::now();
     let options = QueryOptions {
         use_cache: false,
@@ -301,6 +303,7 @@ async fn ask(
         }
     }
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let after = agent.stats().await;
     let mut result = QuestionResult {
         index,
         db_id: example.db_id.clone(),
@@ -311,9 +314,16 @@ async fn ask(
         error: None,
         answer_mode: "error",
         corrections,
-        llm_calls: 0,
-        prompt_tokens: 0,
-        completion_tokens: 0,
+        llm_calls: u32::try_from(after.llm_calls.saturating_sub(before.llm_calls))
+            .unwrap_or(u32::MAX),
+        prompt_tokens: after
+            .tokens
+            .prompt_tokens
+            .saturating_sub(before.tokens.prompt_tokens),
+        completion_tokens: after
+            .tokens
+            .completion_tokens
+            .saturating_sub(before.tokens.completion_tokens),
         latency_ms,
         llm_ms: 0.0,
     };
@@ -335,9 +345,6 @@ async fn ask(
             return result;
         }
     };
-    result.llm_calls = response.llm_calls;
-    result.prompt_tokens = response.usage.prompt_tokens;
-    result.completion_tokens = response.usage.completion_tokens;
     result.llm_ms = response.timings.llm_ms;
     let Some(sql) = response.sql.clone() else {
         result.outcome = Outcome::NoSql;

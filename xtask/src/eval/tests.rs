@@ -204,6 +204,14 @@ async fn wrong_sql_lowers_accuracy_by_category() {
             .map(|r| r.corrections + 1)
             .collect();
         assert_eq!(failed, [attempts, attempts], "{preset:?}");
+        // Each attempt is one LLM call, counted also when the question fails.
+        let calls: Vec<u32> = results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::SqlError | Outcome::GuardRejection))
+            .map(|r| r.llm_calls)
+            .collect();
+        assert_eq!(calls, [attempts, attempts], "{preset:?}");
+        assert_eq!(summary.mean_llm_calls, (8 + 2 * attempts) as f64 / 10.0);
         assert_eq!(
             summary.per_database.get("concert_singer"),
             Some(&(5, 3)),
