@@ -1,0 +1,9 @@
+//! Integration tests of dbqa-server: the HTTP API on an ephemeral port with a real HTTP
+//! client and the fake LLM, two servers sharing Redis, the web page in headless
+//! Chromium, and the MCP server driven by the official Python MCP client.
+
+mod browser;
+mod http;
+mod mcp;
+mod scale;
+mod support;

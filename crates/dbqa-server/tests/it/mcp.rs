@@ -1,0 +1,237 @@
+//! The MCP server: in process over pipes (always), and through the official Python MCP
+//! client driving the `mcp_stdio` example over stdio (when the client is installed).
+
+use std::sync::Arc;
+
+use dbqa_core::AgentConfig;
+use dbqa_fake_llm::FakeLlm;
+use dbqa_server::McpServer;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::support::{FRANCE, agent, demo_db, forced, run_sql, workspace_root};
+
+/// Sends each request as a line and collects the replies by id.
+async fn exchange(server: McpServer, requests: &[Value]) -> Vec<Value> {
+    let (client, server_io) = tokio::io::duplex(1 << 20);
+    let (server_read, server_write) = tokio::io::split(server_io);
+    let task = tokio::spawn(dbqa_server::serve_mcp(server, server_read, server_write));
+    let (client_read, mut client_write) = tokio::io::split(client);
+    let mut lines = BufReader::new(client_read).lines();
+    let mut replies = Vec::new();
+    for request in requests {
+        client_write
+            .write_all(format!("{request}\n").as_bytes())
+            .await
+            .expect("write");
+        if request.get("id").is_some() {
+            let line = lines.next_line().await.expect("read").expect("a reply");
+            replies.push(serde_json::from_str::<Value>(&line).expect("JSON reply"));
+        }
+    }
+    drop(client_write);
+    drop(lines);
+    let _ = task.await;
+    replies
+}
+
+fn call(id: u64, tool: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": arguments}})
+}
+
+fn tool_result(reply: &Value) -> (bool, Value) {
+    let result = &reply["result"];
+    let is_error = result["isError"].as_bool().unwrap_or(true);
+    let text = result["content"][0]["text"].as_str().unwrap_or("");
+    (
+        is_error,
+        serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string())),
+    )
+}
+
+#[tokio::test]
+async fn tools_and_resources_in_process() {
+    let db = demo_db().await;
+    let mut safety = AgentConfig::defaults().safety;
+    safety.max_result_rows = 3;
+    safety.blocked_tables = vec!["employees".into()];
+    let server = McpServer::new(Arc::clone(&db.db), safety);
+    let replies = exchange(
+        server,
+        &[
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}),
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+            call(3, "list_tables", json!({})),
+            call(4, "describe_table", json!({"table": "customers"})),
+            call(5, "run_query", json!({"sql": "SELECT first_name FROM customers ORDER BY id"})),
+            call(6, "run_query", json!({"sql": "DELETE FROM customers"})),
+            call(7, "run_query", json!({"sql": "SELECT * FROM employees"})),
+            call(8, "describe_table", json!({"table": "nope"})),
+            json!({"jsonrpc": "2.0", "id": 9, "method": "resources/list"}),
+            json!({"jsonrpc": "2.0", "id": 10, "method": "resources/read", "params": {"uri": "dbqa://schema/orders"}}),
+            json!({"jsonrpc": "2.0", "id": 11, "method": "no/such"}),
+            call(12, "ask", json!({"question": "hi"})),
+        ],
+    )
+    .await;
+    let by_id = |id: u64| {
+        replies
+            .iter()
+            .find(|r| r["id"] == json!(id))
+            .unwrap_or_else(|| panic!("no reply {id}"))
+    };
+    assert_eq!(by_id(1)["result"]["protocolVersion"], json!("2025-03-26"));
+    assert_eq!(by_id(1)["result"]["serverInfo"]["name"], json!("dbqa"));
+    let tools: Vec<&str> = by_id(2)["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(tools, ["list_tables", "describe_table", "run_query"]);
+
+    let (err, tables) = tool_result(by_id(3));
+    assert!(!err);
+    assert!(
+        tables["tables"].to_string().contains("\"customers\""),
+        "{tables}"
+    );
+    let (err, table) = tool_result(by_id(4));
+    assert!(!err && table["name"] == json!("customers"), "{table}");
+    let (err, rows) = tool_result(by_id(5));
+    assert!(!err, "{rows}");
+    assert_eq!(rows["row_count"], json!(3));
+    assert!(
+        rows["sql"].as_str().unwrap_or("").contains("LIMIT 3"),
+        "{rows}"
+    );
+    let (err, refusal) = tool_result(by_id(6));
+    assert!(err && refusal.to_string().contains("rejected"), "{refusal}");
+    let (err, blocked) = tool_result(by_id(7));
+    assert!(
+        err && blocked.to_string().contains("employees"),
+        "{blocked}"
+    );
+    let (err, _) = tool_result(by_id(8));
+    assert!(err);
+    let uris = by_id(9)["result"]["resources"].to_string();
+    assert!(
+        uris.contains("dbqa://schema\"") && uris.contains("dbqa://schema/orders"),
+        "{uris}"
+    );
+    let orders = by_id(10)["result"]["contents"][0]["text"]
+        .as_str()
+        .unwrap_or("");
+    assert!(orders.contains("customer_id"), "{orders}");
+    assert_eq!(by_id(11)["error"]["code"], json!(-32601));
+    assert_eq!(
+        by_id(12)["error"]["code"],
+        json!(-32602),
+        "ask is not offered without an agent"
+    );
+}
+
+#[tokio::test]
+async fn ask_tool_with_an_agent() {
+    let db = demo_db().await;
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(FRANCE, Some("There are {n} customers in France.")));
+    let agent = agent(&db, &fake, &[]).await;
+    let server =
+        McpServer::new(Arc::clone(&db.db), AgentConfig::defaults().safety).with_agent(agent);
+    let replies = exchange(
+        server,
+        &[
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+            call(
+                2,
+                "ask",
+                json!({"question": "How many customers are in France?"}),
+            ),
+        ],
+    )
+    .await;
+    assert!(replies[0].to_string().contains("\"ask\""));
+    let (err, answer) = tool_result(&replies[1]);
+    assert!(!err, "{answer}");
+    assert!(
+        answer["natural_response"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("There are"),
+        "{answer}"
+    );
+}
+
+/// The Python MCP client in `target/mcp-venv` (made by the install line in the skip
+/// message) and the example server binary.
+#[tokio::test]
+async fn official_python_client_over_stdio() {
+    let root = workspace_root();
+    let python = root.join("target/mcp-venv/bin/python");
+    let has_client = python.exists()
+        && std::process::Command::new(&python)
+            .args(["-c", "import mcp"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+    if !has_client {
+        let how = "python3 -m venv target/mcp-venv && target/mcp-venv/bin/pip install mcp";
+        if forced("DBQA_MCP_CLIENT_TESTS") {
+            panic!(
+                "DBQA_MCP_CLIENT_TESTS=1 but the Python MCP client is missing; install it with `{how}`"
+            );
+        }
+        eprintln!(
+            "SKIPPED: MCP client test (no Python MCP client; install with `{how}`, set DBQA_MCP_CLIENT_TESTS=1 to require it)"
+        );
+        return;
+    }
+    // `cargo test` builds the examples next to the test binary's directory.
+    let example = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent()?.parent().map(|d| d.join("examples/mcp_stdio")))
+        .filter(|p| p.exists());
+    let example = match example {
+        Some(path) => path,
+        None => {
+            let status = std::process::Command::new(env!("CARGO"))
+                .args(["build", "-p", "dbqa-server", "--example", "mcp_stdio"])
+                .current_dir(&root)
+                .status()
+                .expect("run cargo");
+            assert!(status.success(), "cannot build the mcp_stdio example");
+            root.join("target/debug/examples/mcp_stdio")
+        }
+    };
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
+    let output = tokio::process::Command::new(&python)
+        .arg(&script)
+        .arg(&example)
+        .output()
+        .await
+        .expect("run the Python MCP client");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    let report: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("client report is not JSON ({e}):\n{stdout}\n{stderr}"));
+    assert_eq!(
+        report["tools"],
+        json!(["list_tables", "describe_table", "run_query"])
+    );
+    assert!(
+        report["tables"].to_string().contains("customers"),
+        "{report}"
+    );
+    assert_eq!(report["query"]["columns"], json!(["n"]), "{report}");
+    assert_eq!(report["write_refused"], json!(true), "{report}");
+    assert!(
+        report["resources"].to_string().contains("dbqa://schema"),
+        "{report}"
+    );
+}
