@@ -36,7 +36,7 @@ async def main():
                 "tools": tools,
                 "tables": tables,
                 "query": query,
-                "write_refused": bool(write.isError),
+                "write_refused": bool(getattr(write, "is_error", None) or getattr(write, "isError", None)),
                 "resources": resources,
                 "schema_bytes": len(schema.contents[0].text),
             }))
