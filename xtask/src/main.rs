@@ -9,6 +9,7 @@ mod bench_schema;
 mod demo_db;
 mod eval;
 mod llm_smoke;
+mod load_test;
 mod spider_guard;
 mod spider_schema;
 
@@ -21,7 +22,8 @@ tasks:
   spider-guard    check every Spider gold query through the guard
   bench [NAME]    run benchmarks (guard, schema, cache, agent)
   eval ...        evaluation on Spider (linking, answers)
-  llm-smoke       smoke-test a real OpenAI-compatible server";
+  llm-smoke       smoke-test a real OpenAI-compatible server
+  load-test       200 clients for 30 s against dbqa serve with the fake LLM";
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -49,6 +51,7 @@ fn main() -> Result<()> {
         "demo-db" => demo_db::run(&rest),
         "eval" => eval::run(&rest),
         "llm-smoke" => llm_smoke::run(&rest),
+        "load-test" => load_test::run(&rest),
         "spider-schema" => spider_schema::run(&rest),
         other => bail!("unknown task `{other}`\n\n{USAGE}"),
     }

@@ -303,11 +303,13 @@ impl McpServer {
             .get("question")
             .and_then(Value::as_str)
             .ok_or("ask needs a `question` argument")?;
-        let mut options = QueryOptions::default();
-        options.session_id = args
-            .get("session_id")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let options = QueryOptions {
+            session_id: args
+                .get("session_id")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            ..QueryOptions::default()
+        };
         let response = agent
             .query_with(question, options)
             .await

@@ -2,6 +2,8 @@
 //! client and the fake LLM, two servers sharing Redis, the web page in headless
 //! Chromium, and the MCP server driven by the official Python MCP client.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod browser;
 mod http;
 mod mcp;
