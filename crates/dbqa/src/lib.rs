@@ -72,6 +72,46 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Choosing backends in code
+//!
+//! Configuration picks backends by name (`CACHE_BACKEND`, `SESSION_BACKEND`,
+//! `LLM_PROVIDER`); the builder also takes them ready-made, which wins over the
+//! configuration. Building a provider or a Redis store opens no connection.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use dbqa::cache::{MemoryCache, MemorySessionStore, RedisCache, RedisOptions};
+//! use dbqa::core::SecretUrl;
+//! use dbqa::llm::{OpenAiProvider, ProviderOptions};
+//! use dbqa::{AgentConfig, DatabaseQueryAgent};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("shop.db");
+//! # dbqa::schema::demo::create_demo_database(&path)?;
+//! # let url = format!("sqlite://{}", path.display());
+//! // A llama.cpp server (or vLLM, LM Studio) on this machine.
+//! let llm = OpenAiProvider::named("llama.cpp", ProviderOptions::new("http://127.0.0.1:8080/v1"))?;
+//!
+//! // Redis for the caches, under a prefix of this deployment's own...
+//! let redis = RedisOptions::new(SecretUrl::new("redis://127.0.0.1:6379")).with_key_prefix("shop-prod:");
+//! let _shared_cache = RedisCache::new(&redis)?;
+//! // ...or a bounded in-process cache: 10,000 entries, 64 MiB.
+//! let cache = MemoryCache::new(10_000, 64 * 1024 * 1024);
+//!
+//! let agent = DatabaseQueryAgent::builder()
+//!     .config(AgentConfig::defaults())
+//!     .database_url(url)
+//!     .llm(Arc::new(llm))
+//!     .cache_store(Arc::new(cache))
+//!     .session_store(Arc::new(MemorySessionStore::new()))
+//!     .build()
+//!     .await?;
+//! assert_eq!(agent.schema().await?.tables.len(), 7); // 6 tables and a view
+//! # Ok(()) }
+//! ```
+//!
 //! More in `crates/dbqa/examples/`: `ask.rs`, `chat_session.rs`, `stream.rs`,
 //! `guard_only.rs` and `axum_service.rs` (run one with
 //! `cargo run -p dbqa --example ask -- "How many customers are in France?"`).

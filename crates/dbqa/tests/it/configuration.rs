@@ -74,10 +74,15 @@ fn config_sources() -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Every variable the agent's configuration reads.
+pub(crate) fn config_variables() -> BTreeSet<String> {
+    read_by_code(&config_sources())
+}
+
 #[test]
 fn every_variable_the_code_reads_is_documented_and_nothing_else() {
     let doc = documented(&read_doc("CONFIGURATION.md"), "Variable");
-    let code = read_by_code(&config_sources());
+    let code = config_variables();
     assert!(
         code.len() > 40,
         "too few variables found in the code: {code:?}"
@@ -224,5 +229,20 @@ fn every_documented_default_is_the_one_a_bare_environment_gives() {
         wrong.is_empty(),
         "wrong defaults in docs/CONFIGURATION.md:\n{}",
         wrong.join("\n")
+    );
+}
+
+#[test]
+fn every_server_variable_is_documented_and_nothing_else() {
+    let source = repo_root().join("crates/dbqa-server/src/options.rs");
+    let doc = documented(&read_doc("CONFIGURATION.md"), "Server variable");
+    let code = read_by_code(&[source]);
+    assert!(
+        !code.is_empty(),
+        "no DBQA_* variables found in dbqa-server's options.rs"
+    );
+    assert_eq!(
+        doc, code,
+        "the `Server variable` table of docs/CONFIGURATION.md differs from what crates/dbqa-server/src/options.rs reads"
     );
 }
