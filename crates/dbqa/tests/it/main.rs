@@ -7,6 +7,9 @@
 //! - `shell_blocks`: every `sh` block of the guides runs, against the demo database and
 //!   the fake LLM server.
 
+// Test support panics with a message on a broken fixture; that is its job.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod configuration;
 mod shell_blocks;
 mod support;

@@ -225,19 +225,15 @@ fn every_block_of_the_guides_is_checked() {
                     continue;
                 }
                 if block.text.contains("REDIS_URL=") {
-                    if !uses_redis {
-                        if let Err(e) = runtime.block_on(redis_ping(&redis)) {
-                            if service_down::<()>(
-                                "Redis",
-                                &redis,
-                                &e,
-                                "start Redis on 127.0.0.1:6379 or set DBQA_TEST_REDIS_URL",
-                            )
-                            .is_none()
-                            {
-                                continue;
-                            }
-                        }
+                    if let Err(e) = runtime.block_on(redis_ping(&redis)) {
+                        // Fails the test unless DBQA_TEST_SKIP_SERVICES=1.
+                        service_down::<()>(
+                            "Redis",
+                            &redis,
+                            &e,
+                            "start Redis on 127.0.0.1:6379 or set DBQA_TEST_REDIS_URL",
+                        );
+                        continue;
                     }
                     uses_redis = true;
                 }

@@ -46,6 +46,9 @@ fn matches(quote: &str, message: &str) -> bool {
     true
 }
 
+/// A case of the LLM section: name, the fake's reply, extra settings.
+type LlmCase = (&'static str, Reply, Vec<(&'static str, &'static str)>);
+
 fn run_sql(sql: &str) -> Reply {
     Reply::tool_call("run_sql", json!({ "sql": sql }))
 }
@@ -202,7 +205,7 @@ async fn produce() -> Vec<(String, String)> {
     ));
 
     // The LLM.
-    let llm_cases: Vec<(&str, Reply, Vec<(&str, &str)>)> = vec![
+    let llm_cases: Vec<LlmCase> = vec![
         ("rate limited", Reply::status(429).retry_after(20), vec![]),
         (
             "bad key",
