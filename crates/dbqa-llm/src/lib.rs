@@ -12,7 +12,7 @@
 //! - streaming: server-sent events parsed incrementally into
 //!   [`StreamEvent`](dbqa_core::StreamEvent)s (text deltas, assembled tool calls, a final
 //!   `Finished` with usage); a stream that breaks off before its terminal event ends with
-//!   [`LlmError::StreamInterrupted`];
+//!   [`LlmError::StreamInterrupted`](dbqa_core::LlmError::StreamInterrupted);
 //! - robustness: per-request and connect timeouts, retries with exponential backoff and
 //!   jitter on 429, 5xx and connection errors honouring `Retry-After` (capped), no retry on
 //!   other 4xx, typed errors for malformed answers; the attempt count is in the error
