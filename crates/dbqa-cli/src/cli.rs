@@ -24,6 +24,10 @@ pub(crate) enum Command {
     Chat(ChatArgs),
     /// Show which tables the model would see for a question, with scores and prompt size.
     Tables(TablesArgs),
+    /// Serve the HTTP API, server-sent events and the web chat page.
+    Serve(ServeArgs),
+    /// Serve the Model Context Protocol over stdio, for AI assistants.
+    Mcp(McpArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Print the database schema as text or JSON.
@@ -177,4 +181,34 @@ pub(crate) struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) agent: AgentArgs,
+    /// Address to listen on.
+    #[arg(long, env = "DBQA_BIND", default_value = "127.0.0.1:8080")]
+    pub(crate) bind: std::net::SocketAddr,
+    /// Origins allowed by CORS (comma-separated; default: CORS off).
+    #[arg(long = "cors-origin", value_delimiter = ',', value_name = "ORIGIN")]
+    pub(crate) cors_origins: Vec<String>,
+    /// Per-request timeout in seconds (default: DBQA_REQUEST_TIMEOUT or 120).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) request_timeout: Option<u64>,
+    /// Requests answered at once; more wait (default: DBQA_MAX_CONCURRENT_REQUESTS or 64).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_concurrent: Option<usize>,
+    /// Largest request body in bytes (default: DBQA_MAX_BODY_BYTES or 65536).
+    #[arg(long, value_name = "BYTES")]
+    pub(crate) max_body_bytes: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct McpArgs {
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Allow statements that write through `run_query` (off by default).
+    #[arg(long)]
+    pub(crate) read_write: bool,
 }

@@ -38,6 +38,8 @@ fn main() -> ExitCode {
             Command::Ask(args) => commands::ask::run(args).await,
             Command::Chat(args) => commands::chat::run(args).await,
             Command::Tables(args) => commands::tables::run(args).await,
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Mcp(args) => commands::mcp::run(args).await,
             Command::Completions(args) => commands::completions::run(args),
             Command::Schema(args) => commands::schema::run(args).await,
             Command::Check(args) => commands::check::run(args),

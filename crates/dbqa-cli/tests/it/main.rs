@@ -6,6 +6,7 @@ mod ask;
 mod chat;
 mod check;
 mod schema;
+mod serve;
 
 use assert_cmd::Command;
 
