@@ -124,7 +124,7 @@ impl DatabaseQueryAgent {
     pub fn query_stream(
         &self,
         question: &str,
-    ) -> impl Stream<Item = Result<AgentEvent>> + Send + 'static {
+    ) -> impl Stream<Item = Result<AgentEvent>> + Send + use<> {
         self.query_stream_with(question, QueryOptions::default())
     }
 
@@ -133,7 +133,7 @@ impl DatabaseQueryAgent {
         &self,
         question: &str,
         options: QueryOptions,
-    ) -> impl Stream<Item = Result<AgentEvent>> + Send + 'static {
+    ) -> impl Stream<Item = Result<AgentEvent>> + Send + use<> {
         let (tx, rx) = mpsc::channel::<Result<AgentEvent>>(64);
         let inner = Arc::clone(&self.inner);
         let question = question.to_string();

@@ -46,7 +46,7 @@ impl ChatSession {
     pub fn ask_stream(
         &self,
         question: &str,
-    ) -> impl Stream<Item = Result<AgentEvent>> + Send + 'static {
+    ) -> impl Stream<Item = Result<AgentEvent>> + Send + use<> {
         self.agent
             .query_stream_with(question, QueryOptions::in_session(&self.id))
     }
