@@ -5,6 +5,7 @@
 mod ask;
 mod chat;
 mod check;
+mod readme;
 mod schema;
 mod serve;
 
