@@ -13,15 +13,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use dbqa_core::{
-    ColumnInfo, Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, PoolStatus, Rows,
-    Schema,
+    Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, PoolStatus, Rows, Schema,
 };
 use futures::TryStreamExt;
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlRow, MySqlSslMode};
-use sqlx::{
-    AssertSqlSafe, Column, ConnectOptions, Connection, Executor, Row, SqlSafeStr, Statement,
-    TypeInfo,
-};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlSslMode};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor, Row, SqlSafeStr, Statement};
 
 use crate::pool::{self, Phase, PoolSettings, SqlxCodes, SqlxContext};
 
@@ -365,7 +361,7 @@ async fn fetch_limited(
         let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
         while let Some(row) = stream.try_next().await? {
             if !described {
-                out.columns = columns_of(&row);
+                out.columns = pool::column_infos(row.columns());
                 described = true;
             }
             if out.rows.len() == max_rows {
@@ -377,26 +373,9 @@ async fn fetch_limited(
     }
     if !described {
         let statement = conn.prepare(AssertSqlSafe(sql).into_sql_str()).await?;
-        out.columns = statement
-            .columns()
-            .iter()
-            .map(|c| ColumnInfo {
-                name: c.name().to_string(),
-                type_name: c.type_info().name().to_string(),
-            })
-            .collect();
+        out.columns = pool::column_infos(statement.columns());
     }
     Ok(out)
-}
-
-fn columns_of(row: &MySqlRow) -> Vec<ColumnInfo> {
-    row.columns()
-        .iter()
-        .map(|c| ColumnInfo {
-            name: c.name().to_string(),
-            type_name: c.type_info().name().to_string(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

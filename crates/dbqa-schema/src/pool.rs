@@ -216,6 +216,19 @@ pub(crate) fn sqlx_pool_options<DB: sqlx::Database>(
         .test_before_acquire(true)
 }
 
+/// Result column names and type names, as the agent and the user see them.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn column_infos<C: sqlx::Column>(columns: &[C]) -> Vec<dbqa_core::ColumnInfo> {
+    use sqlx::TypeInfo;
+    columns
+        .iter()
+        .map(|c| dbqa_core::ColumnInfo {
+            name: c.name().to_string(),
+            type_name: c.type_info().name().to_string(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,15 +11,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use dbqa_core::{
-    ColumnInfo, Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, PoolStatus, Rows,
-    Schema,
+    Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, PoolStatus, Rows, Schema,
 };
 use futures::TryStreamExt;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgRow, PgSslMode};
-use sqlx::{
-    AssertSqlSafe, Column, ConnectOptions, Connection, Executor, Row, SqlSafeStr, Statement,
-    TypeInfo,
-};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgSslMode};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor, Row, SqlSafeStr, Statement};
 
 use crate::pool::{self, Phase, PoolSettings, SqlxCodes, SqlxContext};
 
@@ -242,7 +238,7 @@ async fn fetch_limited(
         let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
         while let Some(row) = stream.try_next().await? {
             if !described {
-                out.columns = columns_of(&row);
+                out.columns = pool::column_infos(row.columns());
                 described = true;
             }
             if out.rows.len() == max_rows {
@@ -255,26 +251,9 @@ async fn fetch_limited(
     if !described {
         // No rows: ask the server for the result's shape.
         let statement = conn.prepare(AssertSqlSafe(sql).into_sql_str()).await?;
-        out.columns = statement
-            .columns()
-            .iter()
-            .map(|c| ColumnInfo {
-                name: c.name().to_string(),
-                type_name: c.type_info().name().to_string(),
-            })
-            .collect();
+        out.columns = pool::column_infos(statement.columns());
     }
     Ok(out)
-}
-
-fn columns_of(row: &PgRow) -> Vec<ColumnInfo> {
-    row.columns()
-        .iter()
-        .map(|c| ColumnInfo {
-            name: c.name().to_string(),
-            type_name: c.type_info().name().to_string(),
-        })
-        .collect()
 }
 
 #[cfg(test)]
