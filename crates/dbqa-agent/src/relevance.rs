@@ -271,7 +271,7 @@ fn score_table(table: &Table, question: &BTreeSet<String>) -> (f32, String) {
     let name_terms = terms(&table.name);
     let name_hits: Vec<&String> = name_terms
         .iter()
-        .filter(|t| question.contains(*t))
+        .filter(|t| question.contains(*t) || contains_question_word(t, question))
         .collect();
     let mut column_hits: BTreeSet<&String> = BTreeSet::new();
     let mut comment_hits: BTreeSet<String> = BTreeSet::new();
@@ -313,6 +313,17 @@ fn score_table(table: &Table, question: &BTreeSet<String>) -> (f32, String) {
     (score, parts.join("; "))
 }
 
+/// A long compound name part holds a question word (`countrylanguage` for "languages",
+/// `highschooler` for "schoolers"): names glued without a separator still match.
+fn contains_question_word(name_term: &str, question: &BTreeSet<String>) -> bool {
+    const MIN_COMPOUND: usize = 8;
+    const MIN_WORD: usize = 4;
+    name_term.len() >= MIN_COMPOUND
+        && question
+            .iter()
+            .any(|q| q.len() >= MIN_WORD && q != name_term && name_term.contains(q.as_str()))
+}
+
 fn quoted<'a>(words: impl Iterator<Item = &'a String>) -> String {
     words
         .map(|w| format!("\"{w}\""))
@@ -323,6 +334,12 @@ fn quoted<'a>(words: impl Iterator<Item = &'a String>) -> String {
 /// Words of a question that carry meaning, normalised.
 fn question_terms(question: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    // Two words written apart may name one table (`high schoolers` for `Highschooler`).
+    let words = split_words(question);
+    for pair in words.windows(2) {
+        let joined = singular(&format!("{}{}", pair[0], pair[1]));
+        out.insert(canonical(&joined).to_string());
+    }
     for word in terms(question) {
         if STOPWORDS.contains(&word.as_str()) {
             continue;
@@ -438,6 +455,25 @@ const SYNONYMS: &[&[&str]] = &[
     &["song", "track"],
     &["movie", "film"],
     &["age", "old"],
+    &["address", "live", "reside", "residence"],
+    &[
+        "degree",
+        "bachelor",
+        "master",
+        "doctorate",
+        "phd",
+        "diploma",
+    ],
+    &[
+        "continent",
+        "europe",
+        "european",
+        "asia",
+        "asian",
+        "africa",
+        "african",
+        "oceania",
+    ],
 ];
 
 fn canonical(word: &str) -> &str {

@@ -94,3 +94,53 @@ fn selection_snapshot() {
     );
     insta::assert_yaml_snapshot!(selection);
 }
+
+#[test]
+fn compound_names_match_words_written_apart_or_inside() {
+    let table = |name: &str| Table {
+        schema: None,
+        name: name.into(),
+        kind: dbqa_core::TableKind::Table,
+        columns: vec![dbqa_core::Column {
+            name: "id".into(),
+            data_type: "int".into(),
+            nullable: false,
+            default: None,
+            comment: None,
+        }],
+        primary_key: None,
+        foreign_keys: vec![],
+        indexes: vec![],
+        comment: None,
+    };
+    let schema = Schema {
+        dialect: dbqa_core::Dialect::Sqlite,
+        tables: [
+            "Highschooler",
+            "countrylanguage",
+            "Addresses",
+            "Degree_Programs",
+            "continents",
+            "Friend",
+            "Likes",
+            "city",
+        ]
+        .into_iter()
+        .map(table)
+        .collect(),
+    };
+    let chosen = |question: &str| {
+        select_tables(&schema, question, 2)
+            .names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(chosen("How many high schoolers are there?").contains(&"Highschooler".to_string()));
+    assert!(
+        chosen("Which languages are spoken the most?").contains(&"countrylanguage".to_string())
+    );
+    assert!(chosen("Who lives in North Carolina?").contains(&"Addresses".to_string()));
+    assert!(chosen("Which semester had Master students?").contains(&"Degree_Programs".to_string()));
+    assert!(chosen("Which European countries make cars?").contains(&"continents".to_string()));
+}
