@@ -17,13 +17,16 @@ pub(crate) async fn run(args: AskArgs) -> Result<u8, Failure> {
     } else {
         Format::Json
     });
+    // Streaming is for people watching: on a terminal always, elsewhere when
+    // ENABLE_STREAMING asks for it (a pager, a log). Machine formats wait for the whole answer.
+    let stream = format == Format::Table
+        && !args.no_stream
+        && (std::io::stdout().is_terminal() || config.enable_streaming);
     let agent = agent::build(config).await?;
     let options = QueryOptions {
         session_id: args.session.clone(),
         ..QueryOptions::default()
     };
-    // Streaming is for people watching a terminal; machine formats wait for the whole answer.
-    let stream = format == Format::Table && !args.no_stream && std::io::stdout().is_terminal();
     let result = if stream {
         ask_streaming(&agent, &args.question, options).await
     } else {

@@ -264,3 +264,40 @@ fn completions_are_printed_for_each_shell() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enable_streaming_streams_the_written_answer_when_piped() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    let listing = "SELECT name FROM categories ORDER BY name LIMIT 2";
+    for streaming in ["false", "true"] {
+        fake.push(run_sql(listing, None));
+        fake.push(Reply::stream_text([
+            "The first two ",
+            "categories are listed.",
+        ]));
+        let output = dbqa(home.path())
+            .env("LLM_BASE_URL", fake.base_url())
+            .env("ENABLE_STREAMING", streaming)
+            .env("ANSWER_MODE", "llm")
+            .args(["ask", "Which categories come first?", "--format", "table"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let out = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            out.starts_with("The first two categories are listed."),
+            "{out}"
+        );
+        let answer_call = fake.requests().last().unwrap().clone();
+        assert_eq!(
+            answer_call.is_stream(),
+            streaming == "true",
+            "ENABLE_STREAMING={streaming}"
+        );
+    }
+}
