@@ -143,8 +143,8 @@ pub(crate) struct QuestionResult {
     pub(crate) outcome: Outcome,
     /// The error, when there was one.
     pub(crate) error: Option<String>,
-    /// How the answer was written: `template`, `written` (second call), `none`, `reply`
-    /// (no SQL), `error`.
+    /// How the answer was written: `template`, `written` (second call), `written_empty`
+    /// (the second call returned no text), `none`, `reply` (no SQL), `error`.
     pub(crate) answer_mode: &'static str,
     /// SQL corrections asked of the model.
     pub(crate) corrections: u32,
@@ -353,7 +353,8 @@ async fn ask(
         return result;
     };
     result.answer_mode = match (&response.natural_response, written) {
-        (None, _) => "none",
+        (None, true) => "written_empty",
+        (None, false) => "none",
         (Some(_), true) => "written",
         (Some(_), false) => "template",
     };
