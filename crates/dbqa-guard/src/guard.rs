@@ -58,7 +58,10 @@ fn parse(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, Rejection> {
 /// Whether a rendering holds anything whose quoting or escaping could make it read back
 /// differently: quote or bracket characters inside quoted text (rendered doubled),
 /// backslashes, dollar quotes, comment markers, or any non-ASCII or control character.
-/// Without them every token is a plain word, number, operator or simply quoted text.
+/// Also a dot that is neither a qualifier (`t1.col`, `t."Col"`, `t.*`) nor a decimal point
+/// (`1.5`): MySQL reads `T.2.Episode` as a name and a number, which renders to text that
+/// parses differently. Without these every token is a plain word, number,
+/// operator or simply quoted text.
 fn needs_round_trip(sql: &str) -> bool {
     let bytes = sql.as_bytes();
     bytes.iter().any(|&b| {
@@ -67,6 +70,14 @@ fn needs_round_trip(sql: &str) -> bool {
     }) || ["''", "\"\"", "--", "/*", "*/"]
         .iter()
         .any(|m| sql.contains(m))
+        || bytes.windows(3).any(|w| w[1] == b'.' && !plain_dot(w[0], w[2]))
+}
+
+/// A dot between a name and a name (`t1.col`, `t."Col"`, `t.*`) or two digits (`1.5`).
+fn plain_dot(before: u8, after: u8) -> bool {
+    let name_end = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'"';
+    let name_start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b == b'"' || b == b'*';
+    (name_end(before) && name_start(after)) || (before.is_ascii_digit() && after.is_ascii_digit())
 }
 
 /// The kind of a top-level statement and, in read-only mode, why it may not run.

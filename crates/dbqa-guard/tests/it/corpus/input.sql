@@ -28,3 +28,5 @@ SELECT * FROM secret; UPDATE t SET a = 1; SELECT pg_sleep(1)
 SELECT ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
 -- case: unicode identifiers and strings
 SELECT "名前" FROM "歌手" WHERE note = 'héllo ☃'
+-- case: a number where a qualifier's name should be (found by fuzzing; MySQL reads it differently after rendering)
+SELECT T.2.Episode FROM TV_series AS T2
