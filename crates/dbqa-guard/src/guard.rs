@@ -70,7 +70,9 @@ fn needs_round_trip(sql: &str) -> bool {
     }) || ["''", "\"\"", "--", "/*", "*/"]
         .iter()
         .any(|m| sql.contains(m))
-        || bytes.windows(3).any(|w| w[1] == b'.' && !plain_dot(w[0], w[2]))
+        || bytes
+            .windows(3)
+            .any(|w| w[1] == b'.' && !plain_dot(w[0], w[2]))
 }
 
 /// A dot between a name and a name (`t1.col`, `t."Col"`, `t.*`) or two digits (`1.5`).
