@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
+use crate::eval::repo_root;
+
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let path = match args {
         [] => repo_root().join("target/demo/shop.db"),
@@ -15,10 +17,4 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))?;
     println!("{summary}");
     Ok(())
-}
-
-/// The workspace root (xtask lives one level below it).
-pub(crate) fn repo_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }

@@ -6,6 +6,7 @@ mod bench;
 mod bench_agent;
 mod bench_cache;
 mod bench_schema;
+mod ci;
 mod demo_db;
 mod eval;
 mod llm_smoke;
@@ -16,7 +17,7 @@ mod spider_schema;
 const USAGE: &str = "usage: cargo xtask <task> [args]
 
 tasks:
-  ci              fmt check, clippy, tests (what .ci/run runs after readying services)
+  ci              run .ci/run: ready the services, then fmt, clippy, tests, rustdoc, Spider checks
   demo-db [PATH]  write the demo shop database (default: target/demo/shop.db)
   spider-schema   compare schema extraction with Spider's tables.json
   spider-guard    check every Spider gold query through the guard
@@ -34,6 +35,7 @@ fn main() -> Result<()> {
             println!("{USAGE}");
             Ok(())
         }
+        "ci" => ci::run(&rest),
         "spider-guard" => spider_guard::run(&rest),
         "bench" if rest.first().map(String::as_str) == Some("agent") => {
             bench_agent::run(rest.get(1..).unwrap_or_default())

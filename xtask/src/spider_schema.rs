@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use dbqa_core::{Schema, TableKind};
 use serde_json::Value as Json;
 
-use crate::demo_db::repo_root;
+use crate::eval::repo_root;
 
 /// What one source says about one database, normalised to lower case.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
