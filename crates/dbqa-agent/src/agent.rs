@@ -68,6 +68,7 @@ impl std::fmt::Debug for DatabaseQueryAgent {
 }
 
 /// A table as `schema_info` reports it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SchemaInfo {
     /// The database's dialect.
@@ -79,6 +80,7 @@ pub struct SchemaInfo {
 }
 
 /// One foreign-key relationship.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Relationship {
     /// The referencing table.

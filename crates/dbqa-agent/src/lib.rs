@@ -43,6 +43,7 @@
 //! | `sqlite`, `postgres`, `mysql`, `mssql` | on | the database connectors of `dbqa-schema` |
 //! | `sqlite-cache`, `redis` | on | the SQLite and Redis cache and session stores of `dbqa-cache` |
 //! | `openai`, `anthropic`, `ollama` | on | the LLM providers of `dbqa-llm` |
+//! | `openapi` | off | `utoipa::ToSchema` for the response, schema and statistics types (dbqa-server's OpenAPI document) |
 mod agent;
 mod builder;
 mod error;

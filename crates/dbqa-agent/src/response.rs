@@ -4,6 +4,7 @@ use dbqa_core::{AnswerMode, Usage, Value};
 use serde::{Deserialize, Serialize};
 
 /// Which cache level answered.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum CacheLevel {
@@ -17,6 +18,7 @@ pub enum CacheLevel {
 }
 
 /// Time spent per stage, in milliseconds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Timings {
     /// Loading the schema (cache or database).
@@ -32,6 +34,7 @@ pub struct Timings {
 }
 
 /// The answer to a question.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct QueryResponse {
     /// The question as asked.

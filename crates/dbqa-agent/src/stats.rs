@@ -17,6 +17,7 @@ use crate::response::{CacheLevel, Timings};
 pub const RESERVOIR: usize = 1024;
 
 /// A query stage whose latency is tracked.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
@@ -41,6 +42,7 @@ const STAGES: [Stage; 5] = [
 ];
 
 /// Latency summary of one stage, in milliseconds.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct LatencySummary {
     /// Samples recorded in all (not only those held).
@@ -54,6 +56,7 @@ pub struct LatencySummary {
 }
 
 /// A snapshot of the agent's statistics.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Stats {
     /// Questions received (casual ones included).

@@ -201,6 +201,7 @@ fn decode<T: DeserializeOwned>(level: Level, bytes: &[u8]) -> Option<T> {
 }
 
 /// Counters of all levels and of the store beneath them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CachesStats {
     /// Whether caching is on (`CACHE_ENABLED`).

@@ -39,6 +39,7 @@
 //! | (none)   | always  | [`MemoryCache`], [`MemorySessionStore`], [`Caches`], [`keys`], [`FailSafe`] |
 //! | `sqlite` | yes     | [`SqliteCache`], [`SqliteSessionStore`] (rusqlite, bundled SQLite) |
 //! | `redis`  | yes     | [`RedisCache`], [`RedisSessionStore`], [`RedisOptions`] (deadpool-redis) |
+//! | `openapi` | no     | `utoipa::ToSchema` for [`CachesStats`] (dbqa-server's OpenAPI document) |
 //!
 //! Asking the factories for a backend that is not compiled in is
 //! [`Error::FeatureDisabled`].

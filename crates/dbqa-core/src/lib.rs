@@ -14,6 +14,12 @@
 //! It must not know about any driver, HTTP client, cache engine or the agent: a backend
 //! author depends on this crate alone.
 //!
+//! # Features
+//!
+//! | Feature | Default | What it adds |
+//! |---|---|---|
+//! | `openapi` | off | `utoipa::ToSchema` for the types that travel over HTTP (messages, usage, schema, sessions, cache and pool counters), for dbqa-server's OpenAPI document |
+//!
 //! ```
 //! use dbqa_core::{AgentConfig, Dialect, Environment};
 //!

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Who wrote a message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -17,6 +18,7 @@ pub enum Role {
 }
 
 /// One message of a conversation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// Who wrote it.
@@ -79,6 +81,7 @@ impl Message {
 }
 
 /// A tool call made by the model.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolCall {
     /// The provider's id for the call (echoed back with the result).
@@ -140,6 +143,7 @@ pub enum ResponseFormat {
 }
 
 /// Token counts of one or more LLM calls.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Usage {
     /// Tokens read by the model.

@@ -40,6 +40,7 @@ impl Schema {
 }
 
 /// Whether a relation stores rows or is a view over others.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum TableKind {
@@ -51,6 +52,7 @@ pub enum TableKind {
 }
 
 /// A table or view.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Table {
     /// The schema (namespace) holding the table, when the database has them
@@ -96,6 +98,7 @@ impl Table {
 }
 
 /// A column of a table or view.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Column {
     /// The column name.
@@ -113,6 +116,7 @@ pub struct Column {
 }
 
 /// A primary key (possibly composite).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PrimaryKey {
     /// The constraint name, when the database names it.
@@ -124,6 +128,7 @@ pub struct PrimaryKey {
 
 /// A foreign key (possibly composite): `columns` of this table reference
 /// `referenced_columns` of `referenced_table`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ForeignKey {
     /// The constraint name, when the database names it.
@@ -141,6 +146,7 @@ pub struct ForeignKey {
 }
 
 /// An index on a table.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Index {
     /// The index name.

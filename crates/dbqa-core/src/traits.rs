@@ -35,6 +35,7 @@ impl ExecuteOptions {
 }
 
 /// Connection pool occupancy, for statistics.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PoolStatus {
     /// Connections open now.
@@ -96,6 +97,7 @@ pub trait LlmProvider: Send + Sync {
 }
 
 /// Counters of a cache store.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CacheStats {
     /// Lookups that found a value.
@@ -133,6 +135,7 @@ pub trait CacheStore: Send + Sync {
 }
 
 /// A chat session's summary.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     /// The session id.

@@ -39,14 +39,14 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The body of every error response: `{"error": {"kind": …, "message": …}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorDetail,
 }
 
 /// What went wrong, for people (`message`) and programs (`kind`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// A stable name: the agent's error kind (`input`, `prompt_injection`,
     /// `llm_unavailable`, …) or the server's (`unauthorized`, `payload_too_large`,

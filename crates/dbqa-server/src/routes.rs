@@ -13,14 +13,16 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use dbqa_agent::{DatabaseQueryAgent, QueryOptions, QueryResponse, SchemaInfo};
+use dbqa_agent::{DatabaseQueryAgent, QueryOptions, QueryResponse, SchemaInfo, Stats};
+use dbqa_cache::CachesStats;
 use dbqa_core::{AnswerMode, Message, SessionInfo};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::metrics::Metrics;
 use crate::options::ServeOptions;
 
@@ -193,13 +195,14 @@ async fn limits(State(state): State<Shared>, mut request: Request, next: Next) -
 }
 
 /// The body of `POST /api/query` and `POST /api/query/stream`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct QueryRequest {
     /// The question.
     pub(crate) question: String,
-    /// Ask within this chat session.
+    /// Ask within this chat session (1 to 200 characters); follow-ups use its history.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub(crate) session_id: Option<String>,
     /// Per-question options.
     #[serde(default)]
@@ -207,13 +210,19 @@ pub(crate) struct QueryRequest {
 }
 
 /// Per-question options; absent fields keep the defaults.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RequestOptions {
+    /// Include the SQL in the response (default true).
     return_sql: Option<bool>,
+    /// Include the rows in the response (default true).
     return_rows: Option<bool>,
+    /// Write an answer in words (default true).
     natural_response: Option<bool>,
+    /// How the answer is written: `template`, `llm` or `none` (default: ANSWER_MODE).
+    #[schema(pattern = "^(template|llm|none)$")]
     answer_mode: Option<String>,
+    /// Let the LLM-response and query-result caches answer (default true).
     use_cache: Option<bool>,
 }
 
@@ -272,7 +281,14 @@ pub(crate) fn bad_body(rejection: JsonRejection) -> ApiError {
     }
 }
 
-async fn query(
+/// Answer a question.
+#[utoipa::path(
+    post,
+    path = "/api/query",
+    request_body = QueryRequest,
+    responses((status = 200, description = "The answer", body = QueryResponse), crate::openapi::QueryErrors)
+)]
+pub(crate) async fn query(
     State(state): State<Shared>,
     body: Result<Json<QueryRequest>, JsonRejection>,
 ) -> Result<Json<QueryResponse>, ApiError> {
@@ -281,17 +297,40 @@ async fn query(
     Ok(Json(state.agent.query_with(&question, options).await?))
 }
 
-async fn list_sessions(State(state): State<Shared>) -> Result<Json<Vec<SessionInfo>>, ApiError> {
+/// Chat sessions, most recently active first.
+#[utoipa::path(
+    get,
+    path = "/api/sessions",
+    responses(
+        (status = 200, description = "Sessions", body = Vec<SessionInfo>),
+        (status = 503, description = "The session store is unreachable", body = ErrorBody)
+    )
+)]
+pub(crate) async fn list_sessions(
+    State(state): State<Shared>,
+) -> Result<Json<Vec<SessionInfo>>, ApiError> {
     Ok(Json(state.agent.list_sessions().await?))
 }
 
 /// `DELETE /api/sessions`: how many sessions were removed.
-#[derive(Debug, Serialize)]
-struct Deleted {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Deleted {
+    /// Sessions deleted.
     deleted: usize,
 }
 
-async fn delete_all_sessions(State(state): State<Shared>) -> Result<Json<Deleted>, ApiError> {
+/// Delete every session.
+#[utoipa::path(
+    delete,
+    path = "/api/sessions",
+    responses(
+        (status = 200, description = "How many were deleted", body = Deleted),
+        (status = 503, description = "The session store is unreachable", body = ErrorBody)
+    )
+)]
+pub(crate) async fn delete_all_sessions(
+    State(state): State<Shared>,
+) -> Result<Json<Deleted>, ApiError> {
     let sessions = state.agent.list_sessions().await?;
     for session in &sessions {
         state.agent.delete_session(&session.id).await?;
@@ -302,13 +341,25 @@ async fn delete_all_sessions(State(state): State<Shared>) -> Result<Json<Deleted
 }
 
 /// `GET /api/sessions/{id}`: a session's messages, oldest first.
-#[derive(Debug, Serialize)]
-struct History {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct History {
+    /// The session id.
     session_id: String,
+    /// Its messages, oldest first (empty for an unknown session).
     messages: Vec<Message>,
 }
 
-async fn session_history(
+/// A session's messages, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}",
+    params(("id" = String, Path, description = "The session id")),
+    responses(
+        (status = 200, description = "History", body = History),
+        (status = 503, description = "The session store is unreachable", body = ErrorBody)
+    )
+)]
+pub(crate) async fn session_history(
     State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> Result<Json<History>, ApiError> {
@@ -319,7 +370,17 @@ async fn session_history(
     }))
 }
 
-async fn clear_session(
+/// Forget a session's messages but keep it listed.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/clear",
+    params(("id" = String, Path, description = "The session id")),
+    responses(
+        (status = 204, description = "Cleared"),
+        (status = 503, description = "The session store is unreachable", body = ErrorBody)
+    )
+)]
+pub(crate) async fn clear_session(
     State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -327,7 +388,17 @@ async fn clear_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn delete_session(
+/// Delete a session.
+#[utoipa::path(
+    delete,
+    path = "/api/sessions/{id}",
+    params(("id" = String, Path, description = "The session id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 503, description = "The session store is unreachable", body = ErrorBody)
+    )
+)]
+pub(crate) async fn delete_session(
     State(state): State<Shared>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -335,12 +406,26 @@ async fn delete_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
-struct SchemaParams {
+/// `GET /api/schema` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SchemaParams {
+    /// Include foreign keys and the relationship list (default true).
     include_foreign_keys: Option<bool>,
 }
 
-async fn schema(
+/// Tables, columns, keys, indexes and relationships.
+#[utoipa::path(
+    get,
+    path = "/api/schema",
+    params(SchemaParams),
+    responses(
+        (status = 200, description = "The schema", body = SchemaInfo),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+        (status = 503, description = "The database is unreachable", body = ErrorBody)
+    )
+)]
+pub(crate) async fn schema(
     State(state): State<Shared>,
     params: Result<Query<SchemaParams>, QueryRejection>,
 ) -> Result<Json<SchemaInfo>, ApiError> {
@@ -350,23 +435,46 @@ async fn schema(
     Ok(Json(state.agent.schema_info(include).await?))
 }
 
-async fn stats(State(state): State<Shared>) -> Json<serde_json::Value> {
-    let stats = state.agent.stats().await;
-    let mut value = serde_json::to_value(&stats).unwrap_or_default();
-    if let (Some(map), Ok(cache)) = (
-        value.as_object_mut(),
-        serde_json::to_value(state.agent.cache_stats()),
-    ) {
-        map.insert("cache".to_string(), cache);
-    }
-    Json(value)
+/// `GET /api/stats`: the agent's statistics with the cache counters beside them.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct StatsResponse {
+    #[serde(flatten)]
+    stats: Stats,
+    /// Cache counters per level.
+    cache: CachesStats,
 }
 
-async fn openapi(State(state): State<Shared>) -> Json<serde_json::Value> {
+/// Agent statistics and cache counters.
+#[utoipa::path(
+    get,
+    path = "/api/stats",
+    responses((status = 200, description = "Statistics", body = StatsResponse))
+)]
+pub(crate) async fn stats(State(state): State<Shared>) -> Json<StatsResponse> {
+    Json(StatsResponse {
+        stats: state.agent.stats().await,
+        cache: state.agent.cache_stats(),
+    })
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    responses((status = 200, description = "OpenAPI 3.1", body = Object))
+)]
+pub(crate) async fn openapi(State(state): State<Shared>) -> Json<utoipa::openapi::OpenApi> {
     Json(crate::openapi::document(state.options.api_token.is_some()))
 }
 
-async fn page() -> Response {
+/// The web chat page.
+#[utoipa::path(
+    get,
+    path = "/",
+    security(()),
+    responses((status = 200, description = "HTML", content_type = "text/html", body = String))
+)]
+pub(crate) async fn page() -> Response {
     let mut response = Html(crate::PAGE).into_response();
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -377,11 +485,28 @@ async fn page() -> Response {
     response
 }
 
-async fn healthz() -> Json<BTreeMap<&'static str, &'static str>> {
+/// The process is up.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    security(()),
+    responses((status = 200, description = "`{\"status\": \"ok\"}`", body = BTreeMap<String, String>))
+)]
+pub(crate) async fn healthz() -> Json<BTreeMap<&'static str, &'static str>> {
     Json(BTreeMap::from([("status", "ok")]))
 }
 
-async fn readyz(
+/// The database answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    security(()),
+    responses(
+        (status = 200, description = "`{\"status\": \"ready\"}`", body = BTreeMap<String, String>),
+        (status = 503, description = "The database is unreachable", body = ErrorBody)
+    )
+)]
+pub(crate) async fn readyz(
     State(state): State<Shared>,
 ) -> Result<Json<BTreeMap<&'static str, String>>, ApiError> {
     match &state.options.database {
@@ -399,7 +524,14 @@ async fn readyz(
     Ok(Json(BTreeMap::from([("status", "ready".to_string())])))
 }
 
-async fn metrics(State(state): State<Shared>) -> Response {
+/// Prometheus metrics.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    security(()),
+    responses((status = 200, description = "Text exposition format", content_type = "text/plain", body = String))
+)]
+pub(crate) async fn metrics(State(state): State<Shared>) -> Response {
     let stats = state.agent.stats().await;
     let mut response = state.metrics.render(&stats).into_response();
     response.headers_mut().insert(

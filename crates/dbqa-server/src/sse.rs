@@ -30,6 +30,17 @@ struct Progress {
     _permit: Option<Permit>,
 }
 
+/// Answer a question as server-sent events: `status`, `sql`, `rows`, `token`, then `done`
+/// (data: the whole `QueryResponse`) or `error` (data: `{kind, message, status}`).
+#[utoipa::path(
+    post,
+    path = "/api/query/stream",
+    request_body = crate::routes::QueryRequest,
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        crate::openapi::QueryErrors
+    )
+)]
 pub(crate) async fn query_stream(
     State(state): State<Shared>,
     permit: MaybePermit,

@@ -484,6 +484,114 @@ async fn probes_page_and_openapi() {
     }
 }
 
+/// The property names a component schema of the document declares (following `allOf`, as
+/// a flattened field is rendered).
+fn declared_properties(doc: &Value, schema: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut pending = vec![doc["components"]["schemas"][schema].clone()];
+    while let Some(node) = pending.pop() {
+        if let Some(reference) = node["$ref"].as_str() {
+            let name = reference.rsplit('/').next().unwrap_or_default();
+            pending.push(doc["components"]["schemas"][name].clone());
+        }
+        if let Some(parts) = node["allOf"].as_array() {
+            pending.extend(parts.iter().cloned());
+        }
+        if let Some(properties) = node["properties"].as_object() {
+            names.extend(properties.keys().cloned());
+        }
+    }
+    names.sort();
+    names
+}
+
+fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = value
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn openapi_schemas_describe_what_the_server_sends() {
+    let s = setup().await;
+    let (_, doc) = s.get("/api/openapi.json").await;
+    s.fake
+        .push(run_sql(FRANCE, Some("There are {n} customers in France.")));
+    let (status, answer) = s
+        .post(
+            "/api/query",
+            json!({"question": "How many customers are in France?", "session_id": "doc"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(declared_properties(&doc, "QueryResponse"), keys(&answer));
+    assert_eq!(
+        declared_properties(&doc, "Timings"),
+        keys(&answer["timings"])
+    );
+    assert_eq!(declared_properties(&doc, "Usage"), keys(&answer["usage"]));
+
+    let (_, stats) = s.get("/api/stats").await;
+    assert_eq!(declared_properties(&doc, "StatsResponse"), keys(&stats));
+    assert_eq!(
+        declared_properties(&doc, "CachesStats"),
+        keys(&stats["cache"])
+    );
+
+    let (_, schema) = s.get("/api/schema").await;
+    assert_eq!(declared_properties(&doc, "SchemaInfo"), keys(&schema));
+    let (_, sessions) = s.get("/api/sessions").await;
+    assert_eq!(declared_properties(&doc, "SessionInfo"), keys(&sessions[0]));
+
+    let (status, refused) = s.post("/api/query", json!({"question": ""})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(declared_properties(&doc, "ErrorBody"), keys(&refused));
+    let documented = &doc["paths"]["/api/query"]["post"]["responses"];
+    for status in ["200", "400", "401", "413", "422", "502", "503", "504"] {
+        assert!(documented[status].is_object(), "POST /api/query {status}");
+    }
+    let options = &doc["components"]["schemas"]["RequestOptions"]["properties"];
+    assert_eq!(
+        keys(options),
+        [
+            "answer_mode",
+            "natural_response",
+            "return_rows",
+            "return_sql",
+            "use_cache"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn openapi_declares_the_bearer_scheme_when_a_token_is_set() {
+    let s = setup_with(
+        ServeOptions {
+            api_token: Some(SecretString::from("doc-token".to_string())),
+            ..ServeOptions::default()
+        },
+        &[],
+    )
+    .await;
+    let response = s
+        .http
+        .get(s.server.url("/api/openapi.json"))
+        .header("authorization", "Bearer doc-token")
+        .send()
+        .await
+        .expect("request");
+    let doc: Value = response.json().await.expect("json");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"],
+        json!({"type": "http", "scheme": "bearer"})
+    );
+    assert_eq!(doc["security"], json!([{"bearer": []}]));
+    assert_eq!(doc["paths"]["/healthz"]["get"]["security"], json!([{}]));
+}
+
 #[tokio::test]
 async fn readyz_pings_the_database() {
     let db = demo_db().await;
