@@ -1,27 +1,29 @@
-//! A Model Context Protocol server over stdio: JSON-RPC 2.0, one message per line.
+//! A Model Context Protocol server over stdio, on the official Rust SDK (`rmcp`): it
+//! negotiates the protocol version, frames the JSON-RPC messages and answers requests
+//! concurrently; this module only says what the tools and resources are and do.
 //!
 //! Tools: `list_tables`, `describe_table`, `run_query` (through the guard, read-only
 //! unless configured otherwise, with the row limit) and, when an agent is given, `ask`.
 //! Resources: `dbqa://schema` (the whole schema) and `dbqa://schema/{table}`.
-//!
-//! Written by hand over the protocol's small server surface (`initialize`, `ping`,
-//! `tools/list`, `tools/call`, `resources/list`, `resources/templates/list`,
-//! `resources/read`) so it adds no dependency; it is tested with the official Python
-//! client.
 
 use std::sync::Arc;
 
 use dbqa_agent::{DatabaseQueryAgent, QueryOptions};
 use dbqa_core::{Database, ExecuteOptions, SafetyConfig, Schema};
 use dbqa_guard::{Guard, GuardConfig};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    JsonObject, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    Resource, ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::{Mutex, OnceCell};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::OnceCell;
 
 use crate::{Error, Result};
-
-/// Protocol versions this server speaks, newest first.
-const PROTOCOL_VERSIONS: [&str; 3] = ["2025-06-18", "2025-03-26", "2024-11-05"];
 
 /// The MCP server's pieces: a database, the safety settings the guard enforces, and
 /// optionally the agent for the `ask` tool.
@@ -53,6 +55,14 @@ impl std::fmt::Debug for McpServer {
             .field("read_only", &self.inner.safety.read_only)
             .field("ask", &self.inner.agent.is_some())
             .finish()
+    }
+}
+
+/// A JSON-Schema object for a tool's input.
+fn input_schema(schema: Value) -> Arc<JsonObject> {
+    match schema {
+        Value::Object(map) => Arc::new(map),
+        _ => Arc::new(JsonObject::new()),
     }
 }
 
@@ -93,55 +103,7 @@ impl McpServer {
         }
     }
 
-    /// Answers one JSON-RPC message; `None` for notifications (no `id`).
-    pub async fn handle(&self, message: &Value) -> Option<Value> {
-        let id = message.get("id").cloned();
-        let method = message.get("method").and_then(Value::as_str).unwrap_or("");
-        let params = message.get("params").cloned().unwrap_or(Value::Null);
-        let id = id?;
-        if method.is_empty() {
-            return Some(rpc_error(id, -32600, "invalid request: no method"));
-        }
-        Some(match self.dispatch(method, &params).await {
-            Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
-            Err((code, message)) => rpc_error(id, code, &message),
-        })
-    }
-
-    async fn dispatch(&self, method: &str, params: &Value) -> Result<Value, (i64, String)> {
-        match method {
-            "initialize" => Ok(self.initialize(params)),
-            "ping" => Ok(json!({})),
-            "tools/list" => Ok(json!({ "tools": self.tools() })),
-            "tools/call" => {
-                let name = params.get("name").and_then(Value::as_str).unwrap_or("");
-                let args = params.get("arguments").cloned().unwrap_or(json!({}));
-                self.call(name, &args).await
-            }
-            "resources/list" => self.resources().await.map_err(tool_to_rpc),
-            "resources/templates/list" => Ok(json!({"resourceTemplates": [{
-                "uriTemplate": "dbqa://schema/{table}",
-                "name": "table",
-                "description": "One table: columns, keys, indexes",
-                "mimeType": "application/json"
-            }]})),
-            "resources/read" => {
-                let uri = params.get("uri").and_then(Value::as_str).unwrap_or("");
-                self.read_resource(uri).await
-            }
-            other => Err((-32601, format!("method not found: {other}"))),
-        }
-    }
-
-    fn initialize(&self, params: &Value) -> Value {
-        let asked = params
-            .get("protocolVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let version = PROTOCOL_VERSIONS
-            .iter()
-            .find(|v| **v == asked)
-            .unwrap_or(&PROTOCOL_VERSIONS[0]);
+    fn instructions(&self) -> String {
         let mut instructions = format!(
             "Read-{} access to a {} database. Use list_tables and describe_table to learn the schema, then run_query with one SELECT.",
             if self.inner.safety.read_only {
@@ -154,53 +116,54 @@ impl McpServer {
         if self.inner.agent.is_some() {
             instructions.push_str(" The ask tool answers a question in plain language.");
         }
-        json!({
-            "protocolVersion": version,
-            "capabilities": {
-                "tools": {"listChanged": false},
-                "resources": {"subscribe": false, "listChanged": false}
-            },
-            "serverInfo": {"name": "dbqa", "version": env!("CARGO_PKG_VERSION")},
-            "instructions": instructions
-        })
+        instructions
     }
 
-    fn tools(&self) -> Vec<Value> {
+    fn tools(&self) -> Vec<Tool> {
         let max = self.inner.safety.max_result_rows;
+        let access = if self.inner.safety.read_only {
+            "read-only"
+        } else {
+            "writes allowed"
+        };
         let mut tools = vec![
-            json!({
-                "name": "list_tables",
-                "description": "Every table and view with its column count.",
-                "inputSchema": {"type": "object", "properties": {}}
-            }),
-            json!({
-                "name": "describe_table",
-                "description": "A table's columns (types, nullability), primary key, foreign keys and indexes.",
-                "inputSchema": {"type": "object", "properties": {"table": {"type": "string", "description": "The table name"}}, "required": ["table"]}
-            }),
-            json!({
-                "name": "run_query",
-                "description": format!("Runs one SQL query after the dbqa guard checks it ({}; at most {max} rows).", if self.inner.safety.read_only { "read-only" } else { "writes allowed" }),
-                "inputSchema": {"type": "object", "properties": {
+            Tool::new(
+                "list_tables",
+                "Every table and view with its column count.",
+                input_schema(json!({"type": "object", "properties": {}})),
+            ),
+            Tool::new(
+                "describe_table",
+                "A table's columns (types, nullability), primary key, foreign keys and indexes.",
+                input_schema(json!({"type": "object",
+                    "properties": {"table": {"type": "string", "description": "The table name"}},
+                    "required": ["table"]})),
+            ),
+            Tool::new(
+                "run_query",
+                format!(
+                    "Runs one SQL query after the dbqa guard checks it ({access}; at most {max} rows)."
+                ),
+                input_schema(json!({"type": "object", "properties": {
                     "sql": {"type": "string", "description": "One SQL statement"},
                     "max_rows": {"type": "integer", "minimum": 1, "description": format!("Rows to return (at most {max})")}
-                }, "required": ["sql"]}
-            }),
+                }, "required": ["sql"]})),
+            ),
         ];
         if self.inner.agent.is_some() {
-            tools.push(json!({
-                "name": "ask",
-                "description": "Answers a question about the data in plain language (writes and runs the SQL).",
-                "inputSchema": {"type": "object", "properties": {
+            tools.push(Tool::new(
+                "ask",
+                "Answers a question about the data in plain language (writes and runs the SQL).",
+                input_schema(json!({"type": "object", "properties": {
                     "question": {"type": "string"},
                     "session_id": {"type": "string", "description": "Continue a conversation"}
-                }, "required": ["question"]}
-            }));
+                }, "required": ["question"]})),
+            ));
         }
         tools
     }
 
-    async fn schema(&self) -> Result<Arc<Schema>, String> {
+    async fn schema(&self) -> std::result::Result<Arc<Schema>, String> {
         self.inner
             .schema
             .get_or_try_init(|| async {
@@ -215,28 +178,28 @@ impl McpServer {
             .cloned()
     }
 
-    async fn call(&self, name: &str, args: &Value) -> Result<Value, (i64, String)> {
-        let outcome = match name {
+    /// Runs a tool: its JSON result, or a message for the caller (a tool error, which the
+    /// model reads, rather than a protocol error, which clients hide).
+    async fn run_tool(
+        &self,
+        name: &str,
+        args: &JsonObject,
+    ) -> std::result::Result<std::result::Result<Value, String>, McpError> {
+        Ok(match name {
             "list_tables" => self.list_tables().await,
             "describe_table" => self.describe_table(args).await,
             "run_query" => self.run_query(args).await,
             "ask" if self.inner.agent.is_some() => self.ask(args).await,
-            other => return Err((-32602, format!("unknown tool: {other}"))),
-        };
-        Ok(match outcome {
-            Ok(value) => json!({
-                "content": [{"type": "text", "text": value.to_string()}],
-                "structuredContent": value,
-                "isError": false
-            }),
-            Err(message) => json!({
-                "content": [{"type": "text", "text": message}],
-                "isError": true
-            }),
+            other => {
+                return Err(McpError::invalid_params(
+                    format!("unknown tool: {other}"),
+                    None,
+                ));
+            }
         })
     }
 
-    async fn list_tables(&self) -> Result<Value, String> {
+    async fn list_tables(&self) -> std::result::Result<Value, String> {
         let schema = self.schema().await?;
         let tables: Vec<Value> = schema
             .tables
@@ -253,7 +216,7 @@ impl McpServer {
         Ok(json!({ "dialect": schema.dialect.to_string(), "tables": tables }))
     }
 
-    async fn describe_table(&self, args: &Value) -> Result<Value, String> {
+    async fn describe_table(&self, args: &JsonObject) -> std::result::Result<Value, String> {
         let name = args
             .get("table")
             .and_then(Value::as_str)
@@ -265,7 +228,7 @@ impl McpServer {
         serde_json::to_value(table).map_err(|e| e.to_string())
     }
 
-    async fn run_query(&self, args: &Value) -> Result<Value, String> {
+    async fn run_query(&self, args: &JsonObject) -> std::result::Result<Value, String> {
         let sql = args
             .get("sql")
             .and_then(Value::as_str)
@@ -297,7 +260,7 @@ impl McpServer {
         }))
     }
 
-    async fn ask(&self, args: &Value) -> Result<Value, String> {
+    async fn ask(&self, args: &JsonObject) -> std::result::Result<Value, String> {
         let agent = self.inner.agent.as_ref().ok_or("no LLM is configured")?;
         let question = args
             .get("question")
@@ -317,97 +280,125 @@ impl McpServer {
         serde_json::to_value(&response).map_err(|e| e.to_string())
     }
 
-    async fn resources(&self) -> Result<Value, String> {
-        let schema = self.schema().await?;
-        let mut resources = vec![json!({
-            "uri": "dbqa://schema",
-            "name": "schema",
-            "description": "Every table with columns, keys and relationships",
-            "mimeType": "application/json"
-        })];
-        resources.extend(schema.tables.iter().map(|t| {
-            json!({
-                "uri": format!("dbqa://schema/{}", t.qualified_name()),
-                "name": t.qualified_name(),
-                "mimeType": "application/json"
-            })
-        }));
-        Ok(json!({ "resources": resources }))
-    }
-
-    async fn read_resource(&self, uri: &str) -> Result<Value, (i64, String)> {
-        let schema = self.schema().await.map_err(|e| (-32603, e))?;
+    async fn read(&self, uri: &str) -> std::result::Result<ReadResourceResult, McpError> {
+        let schema = self
+            .schema()
+            .await
+            .map_err(|e| McpError::internal_error(e, None))?;
         let value = if uri == "dbqa://schema" {
             serde_json::to_value(&*schema)
         } else if let Some(name) = uri.strip_prefix("dbqa://schema/") {
-            let table = schema
-                .table(name)
-                .ok_or_else(|| (-32002, format!("resource not found: {uri}")))?;
+            let table = schema.table(name).ok_or_else(|| {
+                McpError::resource_not_found(format!("resource not found: {uri}"), None)
+            })?;
             serde_json::to_value(table)
         } else {
-            return Err((-32002, format!("resource not found: {uri}")));
+            return Err(McpError::resource_not_found(
+                format!("resource not found: {uri}"),
+                None,
+            ));
         }
-        .map_err(|e| (-32603, e.to_string()))?;
-        Ok(json!({"contents": [{
-            "uri": uri,
-            "mimeType": "application/json",
-            "text": value.to_string()
-        }]}))
+        .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+        Ok(ReadResourceResult::new(vec![
+            ResourceContents::text(value.to_string(), uri).with_mime_type("application/json"),
+        ]))
     }
 }
 
-fn tool_to_rpc(message: String) -> (i64, String) {
-    (-32603, message)
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(Implementation::new("dbqa", env!("CARGO_PKG_VERSION")))
+        .with_instructions(self.instructions())
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(self.tools()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<CallToolResponse, McpError> {
+        let args = request.arguments.unwrap_or_default();
+        let result = match self.run_tool(&request.name, &args).await? {
+            Ok(value) => CallToolResult::structured(value),
+            Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+        };
+        Ok(result.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListResourcesResult, McpError> {
+        let schema = self
+            .schema()
+            .await
+            .map_err(|e| McpError::internal_error(e, None))?;
+        let mut resources = vec![
+            Resource::new("dbqa://schema", "schema")
+                .with_description("Every table with columns, keys and relationships")
+                .with_mime_type("application/json"),
+        ];
+        resources.extend(schema.tables.iter().map(|t| {
+            Resource::new(
+                format!("dbqa://schema/{}", t.qualified_name()),
+                t.qualified_name(),
+            )
+            .with_mime_type("application/json")
+        }));
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(vec![
+            ResourceTemplate::new("dbqa://schema/{table}", "table")
+                .with_description("One table: columns, keys, indexes")
+                .with_mime_type("application/json"),
+        ]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> std::result::Result<ReadResourceResponse, McpError> {
+        self.read(&request.uri).await.map(Into::into)
+    }
 }
 
-fn rpc_error(id: Value, code: i64, message: &str) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
-}
-
-/// Serves MCP over any line-based byte streams until the reader ends.
-///
-/// Requests are answered concurrently (a slow `ask` does not hold up `list_tables`);
-/// each answer is written as one line.
+/// Serves MCP over any byte streams (one JSON-RPC message per line) until the client
+/// closes its end. Requests are answered concurrently: a slow `ask` does not hold up
+/// `list_tables`.
 pub async fn serve_mcp<R, W>(server: McpServer, reader: R, writer: W) -> Result<()>
 where
-    R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin + Send + 'static,
+    R: AsyncRead + Send + Unpin + 'static,
+    W: AsyncWrite + Send + Unpin + 'static,
 {
-    let writer = Arc::new(Mutex::new(writer));
-    let mut lines = BufReader::new(reader).lines();
-    let mut tasks = tokio::task::JoinSet::new();
-    while let Some(line) = lines.next_line().await.map_err(Error::Transport)? {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let server = server.clone();
-        let writer = Arc::clone(&writer);
-        tasks.spawn(async move {
-            let reply = match serde_json::from_str::<Value>(&line) {
-                Ok(Value::Array(batch)) => {
-                    let mut replies = Vec::new();
-                    for message in &batch {
-                        replies.extend(server.handle(message).await);
-                    }
-                    (!replies.is_empty()).then_some(Value::Array(replies))
-                }
-                Ok(message) => server.handle(&message).await,
-                Err(e) => Some(rpc_error(Value::Null, -32700, &format!("parse error: {e}"))),
-            };
-            if let Some(reply) = reply {
-                let mut text = reply.to_string();
-                text.push('\n');
-                let mut w = writer.lock().await;
-                if let Err(e) = w.write_all(text.as_bytes()).await {
-                    tracing::warn!("cannot write an MCP reply: {e}");
-                }
-                let _ = w.flush().await;
-            }
-        });
-        // Reap finished tasks so the set stays small.
-        while tasks.try_join_next().is_some() {}
-    }
-    while tasks.join_next().await.is_some() {}
+    let running = server
+        .serve((reader, writer))
+        .await
+        .map_err(|e| Error::Transport(std::io::Error::other(e)))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| Error::Transport(std::io::Error::other(e)))?;
     Ok(())
 }
 

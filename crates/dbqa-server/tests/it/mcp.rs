@@ -35,6 +35,10 @@ async fn exchange(server: McpServer, requests: &[Value]) -> Vec<Value> {
     replies
 }
 
+fn initialize(id: u64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+}
+
 fn call(id: u64, tool: &str, arguments: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": arguments}})
 }
@@ -59,7 +63,7 @@ async fn tools_and_resources_in_process() {
     let replies = exchange(
         server,
         &[
-            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}),
+            initialize(1),
             json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
             json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
             call(3, "list_tables", json!({})),
@@ -143,6 +147,8 @@ async fn ask_tool_with_an_agent() {
     let replies = exchange(
         server,
         &[
+            initialize(0),
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
             json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
             call(
                 2,
@@ -152,8 +158,8 @@ async fn ask_tool_with_an_agent() {
         ],
     )
     .await;
-    assert!(replies[0].to_string().contains("\"ask\""));
-    let (err, answer) = tool_result(&replies[1]);
+    assert!(replies[1].to_string().contains("\"ask\""));
+    let (err, answer) = tool_result(&replies[2]);
     assert!(!err, "{answer}");
     assert!(
         answer["natural_response"]
