@@ -1,58 +1,15 @@
-//! Statements validated per second on the Spider dev gold queries (SQLite dialect,
-//! read-only, row limit on), plus the parse-only and tokenize-only costs for comparison.
+//! Statements validated per second on the Spider dev gold queries with the system
+//! allocator: the guard as a library user gets it (see `shared/mod.rs`).
 
 // criterion_group! expands to an undocumented public function.
 #![allow(missing_docs)]
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use dbqa_core::Dialect;
-use dbqa_guard::{Guard, GuardConfig};
-use sqlparser::dialect::SQLiteDialect;
-use sqlparser::parser::Parser;
+use criterion::{Criterion, criterion_group, criterion_main};
 
-const GOLD: &str = include_str!("../tests/fixtures/spider_dev_gold.sql");
-
-fn queries() -> Vec<&'static str> {
-    GOLD.lines()
-        .filter_map(|line| line.split_once('\t').map(|(sql, _)| sql))
-        .collect()
-}
+mod shared;
 
 fn bench(c: &mut Criterion) {
-    let queries = queries();
-    let mut group = c.benchmark_group("guard");
-    group.throughput(Throughput::Elements(queries.len() as u64));
-
-    let guard = Guard::new(
-        GuardConfig::new(Dialect::Sqlite)
-            .blocked_tables(["secret"])
-            .max_rows(Some(10_000)),
-    );
-    group.bench_function("check_spider_gold", |b| {
-        b.iter(|| {
-            for sql in &queries {
-                let _ = std::hint::black_box(guard.check(std::hint::black_box(sql)));
-            }
-        })
-    });
-
-    group.bench_function("parse_only_spider_gold", |b| {
-        b.iter(|| {
-            for sql in &queries {
-                let _ = std::hint::black_box(Parser::parse_sql(&SQLiteDialect {}, sql));
-            }
-        })
-    });
-    group.bench_function("tokenize_only_spider_gold", |b| {
-        b.iter(|| {
-            for sql in &queries {
-                let _ = std::hint::black_box(
-                    sqlparser::tokenizer::Tokenizer::new(&SQLiteDialect {}, sql).tokenize(),
-                );
-            }
-        })
-    });
-    group.finish();
+    shared::bench(c, "guard");
 }
 
 criterion_group!(benches, bench);

@@ -15,6 +15,10 @@ use dbqa_fake_llm::{FakeLlm, Reply};
 use dbqa_server::ServeOptions;
 use serde_json::json;
 
+// The allocator `dbqa serve` runs with, so the load test measures what ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bind = std::env::args()
