@@ -2,6 +2,7 @@
 //! MariaDB), the fake LLM server and the real HTTP client.
 
 mod scenarios;
+mod settings;
 mod support;
 
 use support::{Backend, TestDb};

@@ -19,7 +19,7 @@ const USAGE: &str = "usage: cargo xtask <task> [args]
 tasks:
   ci              run .ci/run: ready the services, then fmt, clippy, tests, rustdoc, Spider checks
   demo-db [PATH]  write the demo shop database (default: target/demo/shop.db)
-  spider-schema   compare schema extraction with Spider's tables.json
+  spider-schema   compare `dbqa schema --json` with Spider's tables.json
   spider-guard    check every Spider gold query through the guard
   bench [NAME]    run benchmarks (guard, schema, cache, agent)
   eval ...        evaluation on Spider (linking, answers)

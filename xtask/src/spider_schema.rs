@@ -1,5 +1,6 @@
-//! `cargo xtask spider-schema [--data DIR]`: extracts the schema of every Spider database
-//! (`<data>/database/<db>/<db>.sqlite`) with dbqa's SQLite connector and compares it with
+//! `cargo xtask spider-schema [--data DIR]`: runs `dbqa schema --json --db sqlite://…` (the
+//! command line, built first) on every Spider database
+//! (`<data>/database/<db>/<db>.sqlite`) and compares what it prints with
 //! Spider's `<data>/tables.json`: the same tables, the same columns per table (in order),
 //! the same primary-key columns and the same foreign-key pairs, all case-insensitively.
 //!
@@ -11,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use dbqa_core::{Schema, TableKind};
@@ -104,9 +106,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         .collect();
     dbs.sort();
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let dbqa = build_cli()?;
     let mut unexplained = Vec::new();
     let mut explained: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let (mut checked, mut tables, mut columns, mut pks, mut fks) = (0, 0, 0, 0, 0);
@@ -123,9 +123,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             unexplained.push(format!("{db}: not in tables.json"));
             continue;
         };
-        let schema = runtime
-            .block_on(extract(&file))
-            .with_context(|| format!("extracting {}", file.display()))?;
+        let schema = schema_json(&dbqa, &file)
+            .with_context(|| format!("dbqa schema on {}", file.display()))?;
         let ours = dbqa_facts(&schema);
         let file_facts =
             pragma_facts(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -188,12 +187,40 @@ fn parse_args(args: &[String]) -> Result<PathBuf> {
     Ok(data)
 }
 
-async fn extract(file: &Path) -> Result<Schema> {
+/// Builds the `dbqa` binary and returns its path.
+fn build_cli() -> Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(cargo)
+        .current_dir(repo_root())
+        .args(["build", "-p", "dbqa-cli"])
+        .status()
+        .context("running cargo build -p dbqa-cli")?;
+    if !status.success() {
+        bail!("cargo build -p dbqa-cli failed ({status})");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    Ok(target.join("debug").join("dbqa"))
+}
+
+/// What `dbqa schema --json` prints for the database `file`.
+fn schema_json(dbqa: &Path, file: &Path) -> Result<Schema> {
     let absolute = std::fs::canonicalize(file)?;
-    let db = dbqa_schema::connect_url(&format!("sqlite://{}", absolute.display())).await?;
-    let schema = db.extract_schema().await?;
-    db.close().await;
-    Ok(schema)
+    let output = Command::new(dbqa)
+        .args(["schema", "--json", "--db"])
+        .arg(format!("sqlite://{}", absolute.display()))
+        .env_remove("DATABASE_URL")
+        .output()
+        .with_context(|| format!("running {}", dbqa.display()))?;
+    if !output.status.success() {
+        bail!(
+            "dbqa schema exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    serde_json::from_slice(&output.stdout).context("parsing the JSON dbqa schema printed")
 }
 
 fn lower(s: &str) -> String {

@@ -301,3 +301,55 @@ async fn enable_streaming_streams_the_written_answer_when_piped() {
         );
     }
 }
+
+/// Flags beat the environment: `--db` over `DATABASE_URL` (which points nowhere here),
+/// `--model` over `BALANCED_MODEL`; the model the LLM server is asked for is the flag's.
+#[tokio::test(flavor = "multi_thread")]
+async fn flags_beat_the_environment() {
+    let home = tempfile::tempdir().unwrap();
+    let shop = home.path().join("flag-shop.db");
+    dbqa_schema::demo::create_demo_database(&shop).unwrap();
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM customers",
+        Some("There are {n} customers."),
+    ));
+    let db_flag = format!("sqlite://{}", shop.display());
+    let output = dbqa(home.path())
+        .env("LLM_BASE_URL", fake.base_url())
+        .env("DATABASE_URL", "sqlite:///nonexistent/dbqa/env.db")
+        .env("MODEL_STRATEGY", "fixed")
+        .env("BALANCED_MODEL", "env-model")
+        .args([
+            "ask",
+            "How many customers are there?",
+            "--db",
+            &db_flag,
+            "--model",
+            "flag-model",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let response: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(response["natural_response"], "There are 500 customers.");
+    assert_eq!(response["model"], "flag-model");
+    assert_eq!(fake.last_request().unwrap().model(), "flag-model");
+
+    // Without the flag the environment's database is used, and it does not exist.
+    let output = dbqa(home.path())
+        .env("LLM_BASE_URL", fake.base_url())
+        .env("DATABASE_URL", "sqlite:///nonexistent/dbqa/env.db")
+        .args(["schema"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("env.db"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

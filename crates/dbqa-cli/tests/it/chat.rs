@@ -55,3 +55,94 @@ async fn chat_answers_follow_ups_and_commands() {
         "follow-up lacks history: {last}"
     );
 }
+
+/// Ctrl-C stops the question being answered and keeps the session; every backslash
+/// command answers; Ctrl-D leaves with exit code 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_cancels_the_question_commands_answer_and_ctrl_d_leaves() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    // The first question hangs in the LLM until Ctrl-C.
+    fake.push(
+        Reply::tool_call(
+            "run_sql",
+            json!({"sql": "SELECT COUNT(*) AS n FROM orders", "answer_template": "{n} orders."}),
+        )
+        .delayed(Duration::from_secs(120)),
+    );
+    fake.push(Reply::tool_call(
+        "run_sql",
+        json!({"sql": "SELECT first_name, country FROM customers WHERE country = 'France' ORDER BY id LIMIT 1", "answer_template": "First French customer: {first_name}."}),
+    ));
+    let base_url = fake.base_url();
+    let home_path = home.path().to_path_buf();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbqa"));
+        cmd.args(["chat", "--session", "keys"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &home_path)
+            .env("XDG_DATA_HOME", &home_path)
+            .env("NO_COLOR", "1")
+            .env("TERM", "dumb")
+            .env("LLM_BASE_URL", &base_url)
+            .current_dir(&home_path);
+        let mut chat = Session::spawn(cmd).unwrap();
+        chat.set_expect_timeout(Some(Duration::from_secs(60)));
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\rows").unwrap();
+        chat.expect("no rows yet").unwrap();
+        chat.expect("dbqa> ").unwrap();
+
+        chat.send_line("How many orders are there?").unwrap();
+        // Give the question time to reach the (hanging) LLM, then interrupt it.
+        std::thread::sleep(Duration::from_secs(2));
+        chat.send(expectrl::ControlCode::EndOfText).unwrap();
+        chat.expect("cancelled").unwrap();
+        chat.expect("dbqa> ").unwrap();
+
+        chat.send_line("Who are the first French customers?")
+            .unwrap();
+        chat.expect("First French customer:").unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\rows").unwrap();
+        chat.expect("France").unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\tables").unwrap();
+        chat.expect("order_items").unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\schema customers").unwrap();
+        chat.expect("country").unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\history").unwrap();
+        chat.expect("you: Who are the first French customers?")
+            .unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\stats").unwrap();
+        chat.expect("\"total_queries\"").unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\help").unwrap();
+        chat.expect("Ctrl-C cancels a running question").unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\clear").unwrap();
+        chat.expect("history cleared").unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\history").unwrap();
+        chat.expect("dbqa> ").unwrap();
+        chat.send_line("\\nonsense").unwrap();
+        chat.expect("unknown command \\nonsense").unwrap();
+        chat.expect("dbqa> ").unwrap();
+
+        chat.send(expectrl::ControlCode::EndOfTransmission).unwrap();
+        chat.expect(expectrl::Eof).unwrap();
+        chat.get_process_mut().wait().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
+        "chat did not leave cleanly on Ctrl-D: {status:?}"
+    );
+    // The cancelled question and the answered one both reached the LLM; nothing after.
+    assert_eq!(fake.request_count(), 2);
+}

@@ -109,3 +109,57 @@ async fn readme_commands_run() {
     });
     assert!(asked, "the quick start's question never reached the LLM");
 }
+
+/// The quick start's "real run" block is what the binary prints for that question and
+/// that SQL. The model's words are the scripted LLM's: it writes the SQL shown, and, as
+/// the result has several rows, a second call writes the answer, which it takes from the
+/// block's first line.
+#[tokio::test(flavor = "multi_thread")]
+async fn readme_real_run_is_what_the_binary_prints() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let after = readme
+        .split_once("A real run")
+        .map(|(_, rest)| rest)
+        .expect("README has a real run");
+    let block = after
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("the real run is a text block");
+    let sql_line = block
+        .lines()
+        .find(|l| l.starts_with("SELECT "))
+        .expect("the block shows the SQL");
+    // The model wrote the SQL without the row limit; the guard added it.
+    let model_sql = sql_line
+        .strip_suffix(" LIMIT 10000")
+        .expect("the guard's row limit");
+    let answer = block
+        .lines()
+        .next()
+        .expect("the block starts with the answer");
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::tool_call("run_sql", json!({"sql": model_sql})));
+    fake.push(Reply::stream_text([answer]));
+    let output = crate::dbqa(home.path())
+        .env("LLM_BASE_URL", fake.base_url())
+        .args([
+            "ask",
+            "How many orders did each carrier ship late?",
+            "--show-sql",
+            "--format",
+            "table",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), block);
+}

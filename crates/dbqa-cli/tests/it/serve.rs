@@ -128,3 +128,146 @@ fn mcp_lists_tools_and_runs_guarded_queries_over_stdio() {
         "{counted}"
     );
 }
+
+/// SIGTERM stops `dbqa serve` from taking new work but lets the answer in flight finish;
+/// then the process exits with code 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_finishes_the_answer_in_flight_then_exits() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    fake.push(
+        Reply::tool_call(
+            "run_sql",
+            json!({"sql": "SELECT COUNT(*) AS n FROM products", "answer_template": "{n} products."}),
+        )
+        .delayed(Duration::from_secs(3)),
+    );
+    let bind = format!("127.0.0.1:{}", free_port());
+    let mut server = Child(
+        command(home.path(), &["serve", "--bind", &bind])
+            .env("LLM_BASE_URL", fake.base_url())
+            .spawn()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    let base = format!("http://{bind}");
+    let mut ready = false;
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            ready = r.status().is_success();
+            if ready {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "server never became ready");
+    let in_flight = tokio::spawn({
+        let client = client.clone();
+        let url = format!("{base}/api/query");
+        async move {
+            client
+                .post(url)
+                .json(&json!({"question": "How many products are there?"}))
+                .send()
+                .await
+        }
+    });
+    // Wait until the question has reached the (slow) LLM, then ask the server to stop.
+    for _ in 0..100 {
+        if fake.request_count() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        fake.request_count(),
+        1,
+        "the question never reached the LLM"
+    );
+    let pid = server.0.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the answer in flight completes");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["natural_response"], "120 products.", "{body}");
+    let status = tokio::task::spawn_blocking(move || server.0.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "dbqa serve exited with {status:?}");
+    assert!(
+        client.get(format!("{base}/healthz")).send().await.is_err(),
+        "the server still answers after SIGTERM"
+    );
+}
+
+/// The official Python MCP client (in `target/mcp-venv`, which `.ci/run` makes) drives
+/// the real `dbqa mcp` binary over stdio against the demo database.
+#[test]
+fn official_python_client_drives_dbqa_mcp() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join("target/mcp-venv/bin/python");
+    let has_client = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import mcp"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+    if !has_client {
+        let how = "python3 -m venv target/mcp-venv && target/mcp-venv/bin/pip install mcp";
+        assert!(
+            std::env::var("DBQA_MCP_CLIENT_TESTS").as_deref() != Ok("1"),
+            "DBQA_MCP_CLIENT_TESTS=1 but the Python MCP client is missing; install it with `{how}`"
+        );
+        eprintln!(
+            "SKIPPED: MCP client test (no Python MCP client; install with `{how}`, set DBQA_MCP_CLIENT_TESTS=1 to require it)"
+        );
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let script = root.join("crates/dbqa-server/tests/mcp/client.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(assert_cmd::cargo::cargo_bin("dbqa"))
+        .arg("mcp")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("LLM_PROVIDER")
+        .env_remove("LLM_BASE_URL")
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    let report: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("client report is not JSON ({e}):\n{stdout}\n{stderr}"));
+    assert_eq!(
+        report["tools"],
+        json!(["list_tables", "describe_table", "run_query"])
+    );
+    assert!(
+        report["tables"].to_string().contains("\"customers\""),
+        "{report}"
+    );
+    assert_eq!(report["query"]["columns"], json!(["n"]), "{report}");
+    assert_eq!(report["query"]["rows"], json!([[500]]), "{report}");
+    assert_eq!(report["write_refused"], json!(true), "{report}");
+    assert!(
+        report["resources"]
+            .to_string()
+            .contains("dbqa://schema/orders"),
+        "{report}"
+    );
+}
