@@ -6,6 +6,29 @@ use dbqa_fake_llm::{FakeLlm, Reply};
 use expectrl::{Expect, Session};
 use serde_json::json;
 
+/// `dbqa` with `args` on a pseudo-terminal, talking to the LLM at `base_url`, waiting at
+/// its first prompt.
+fn spawn_chat(
+    home: &std::path::Path,
+    base_url: &str,
+    args: &[&str],
+) -> Session<expectrl::process::unix::UnixProcess, expectrl::process::unix::PtyStream> {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbqa"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home)
+        .env("NO_COLOR", "1")
+        .env("TERM", "dumb")
+        .env("LLM_BASE_URL", base_url)
+        .current_dir(home);
+    let mut chat = Session::spawn(cmd).unwrap();
+    chat.set_expect_timeout(Some(Duration::from_secs(60)));
+    chat.expect("dbqa> ").unwrap();
+    chat
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn chat_answers_follow_ups_and_commands() {
     let home = tempfile::tempdir().unwrap();
@@ -18,22 +41,9 @@ async fn chat_answers_follow_ups_and_commands() {
         "run_sql",
         json!({"sql": "SELECT COUNT(*) AS n FROM customers WHERE country = 'Germany'", "answer_template": "{n} customers live in Germany."}),
     ));
-    let base_url = fake.base_url();
-    let home_path = home.path().to_path_buf();
+    let (base_url, home_path) = (fake.base_url(), home.path().to_path_buf());
     tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbqa"));
-        cmd.arg("chat")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &home_path)
-            .env("XDG_DATA_HOME", &home_path)
-            .env("NO_COLOR", "1")
-            .env("TERM", "dumb")
-            .env("LLM_BASE_URL", &base_url)
-            .current_dir(&home_path);
-        let mut chat = Session::spawn(cmd).unwrap();
-        chat.set_expect_timeout(Some(Duration::from_secs(60)));
-        chat.expect("dbqa> ").unwrap();
+        let mut chat = spawn_chat(&home_path, &base_url, &["chat"]);
         chat.send_line("How many customers live in France?")
             .unwrap();
         chat.expect("customers live in France.").unwrap();
@@ -74,22 +84,9 @@ async fn ctrl_c_cancels_the_question_commands_answer_and_ctrl_d_leaves() {
         "run_sql",
         json!({"sql": "SELECT first_name, country FROM customers WHERE country = 'France' ORDER BY id LIMIT 1", "answer_template": "First French customer: {first_name}."}),
     ));
-    let base_url = fake.base_url();
-    let home_path = home.path().to_path_buf();
+    let (base_url, home_path) = (fake.base_url(), home.path().to_path_buf());
     let status = tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbqa"));
-        cmd.args(["chat", "--session", "keys"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &home_path)
-            .env("XDG_DATA_HOME", &home_path)
-            .env("NO_COLOR", "1")
-            .env("TERM", "dumb")
-            .env("LLM_BASE_URL", &base_url)
-            .current_dir(&home_path);
-        let mut chat = Session::spawn(cmd).unwrap();
-        chat.set_expect_timeout(Some(Duration::from_secs(60)));
-        chat.expect("dbqa> ").unwrap();
+        let mut chat = spawn_chat(&home_path, &base_url, &["chat", "--session", "keys"]);
         chat.send_line("\\rows").unwrap();
         chat.expect("no rows yet").unwrap();
         chat.expect("dbqa> ").unwrap();

@@ -36,6 +36,28 @@ impl Drop for Child {
     }
 }
 
+/// `dbqa serve` on a free port with the LLM at `fake`, once `/readyz` answers; its base URL.
+async fn start_serve(home: &std::path::Path, fake: &FakeLlm) -> (Child, String) {
+    let bind = format!("127.0.0.1:{}", free_port());
+    let server = Child(
+        command(home, &["serve", "--bind", &bind])
+            .env("LLM_BASE_URL", fake.base_url())
+            .spawn()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    let base = format!("http://{bind}");
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return (server, base);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("dbqa serve never became ready on {bind}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_answers_over_http() {
     let home = tempfile::tempdir().unwrap();
@@ -44,26 +66,8 @@ async fn serve_answers_over_http() {
         "run_sql",
         json!({"sql": "SELECT COUNT(*) AS n FROM employees", "answer_template": "{n} employees."}),
     ));
-    let bind = format!("127.0.0.1:{}", free_port());
-    let _server = Child(
-        command(home.path(), &["serve", "--bind", &bind])
-            .env("LLM_BASE_URL", fake.base_url())
-            .spawn()
-            .unwrap(),
-    );
+    let (_server, base) = start_serve(home.path(), &fake).await;
     let client = reqwest::Client::new();
-    let base = format!("http://{bind}");
-    let mut ready = false;
-    for _ in 0..300 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            ready = r.status().is_success();
-            if ready {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "server never became ready");
     let response: Value = client
         .post(format!("{base}/api/query"))
         .json(&json!({"question": "How many employees are there?"}))
@@ -142,26 +146,8 @@ async fn sigterm_finishes_the_answer_in_flight_then_exits() {
         )
         .delayed(Duration::from_secs(3)),
     );
-    let bind = format!("127.0.0.1:{}", free_port());
-    let mut server = Child(
-        command(home.path(), &["serve", "--bind", &bind])
-            .env("LLM_BASE_URL", fake.base_url())
-            .spawn()
-            .unwrap(),
-    );
+    let (mut server, base) = start_serve(home.path(), &fake).await;
     let client = reqwest::Client::new();
-    let base = format!("http://{bind}");
-    let mut ready = false;
-    for _ in 0..300 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            ready = r.status().is_success();
-            if ready {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "server never became ready");
     let in_flight = tokio::spawn({
         let client = client.clone();
         let url = format!("{base}/api/query");
