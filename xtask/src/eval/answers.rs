@@ -4,11 +4,10 @@
 //! tokens, latency, answer modes and failure categories.
 //!
 //! Two configurations:
-//! - `default`: dbqa as shipped (relevant-table selection, `MAX_RETRIES=2`, template
-//!   answers);
-//! - `baseline`: the naive setup: whole schema (`LAZY_SCHEMA_LOADING=false`), no
-//!   corrections (`MAX_RETRIES=0`), no answer templates or answer call (`ANSWER_MODE=none`,
-//!   which also drops the template rules from the prompt).
+//! - `default`: dbqa as shipped (relevant-table selection, sample values, the prompt
+//!   rules, `MAX_RETRIES=2`, template answers);
+//! - `baseline`: a naive text-to-SQL script with the same model ([`super::naive`]): the
+//!   whole schema as `CREATE TABLE` statements, a plain prompt, one call, no corrections.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +28,7 @@ use super::{Example, db_file, db_url, default_data, load_examples, out_dir};
 pub(crate) enum Preset {
     /// dbqa's defaults.
     Default,
-    /// Whole schema, no retries, no templates.
+    /// A naive script: whole schema, plain prompt, one call ([`super::naive`]).
     Baseline,
 }
 
@@ -38,18 +37,6 @@ impl Preset {
         match self {
             Preset::Default => "default",
             Preset::Baseline => "baseline",
-        }
-    }
-
-    /// The settings this preset changes from dbqa's defaults.
-    fn overrides(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Preset::Default => &[],
-            Preset::Baseline => &[
-                ("LAZY_SCHEMA_LOADING", "false"),
-                ("MAX_RETRIES", "0"),
-                ("ANSWER_MODE", "none"),
-            ],
         }
     }
 }
@@ -70,11 +57,11 @@ pub(crate) struct Setup {
 }
 
 impl Setup {
-    /// The agent configuration for this setup.
+    /// The agent configuration for the `default` preset: dbqa's defaults.
     pub(crate) fn config(&self) -> Result<AgentConfig> {
         let timeout = self.llm_timeout_s.to_string();
         let tool_mode = self.tool_mode.to_string();
-        let mut vars: Vec<(&str, &str)> = vec![
+        let vars: Vec<(&str, &str)> = vec![
             ("LLM_PROVIDER", "openai-compatible"),
             ("LLM_BASE_URL", &self.base_url),
             ("MODEL_STRATEGY", "fixed"),
@@ -86,7 +73,6 @@ impl Setup {
             ("CACHE_ENABLED", "false"),
             ("SESSION_BACKEND", "memory"),
         ];
-        vars.extend_from_slice(self.preset.overrides());
         let env = Environment::from_maps(vars, Vec::<(&str, &str)>::new());
         Ok(AgentConfig::from_environment(&env)?)
     }
@@ -237,6 +223,19 @@ pub(crate) fn summarize(results: &[QuestionResult]) -> Summary {
 
 /// Runs every question of `examples` (with its dev.json index) and calls `done` after each.
 pub(crate) async fn evaluate(
+    data: &Path,
+    examples: &[(usize, Example)],
+    setup: &Setup,
+    done: impl FnMut(&[QuestionResult]),
+) -> Result<Vec<QuestionResult>> {
+    match setup.preset {
+        Preset::Default => evaluate_agent(data, examples, setup, done).await,
+        Preset::Baseline => super::naive::evaluate(data, examples, setup, done).await,
+    }
+}
+
+/// The questions through dbqa's agent.
+async fn evaluate_agent(
     data: &Path,
     examples: &[(usize, Example)],
     setup: &Setup,
@@ -593,23 +592,7 @@ pub(crate) fn markdown(
     out
 }
 
-/// Today's date and time (UTC) from the system clock, `YYYY-MM-DD HH:MM UTC`.
+/// Today's date and time (UTC), `YYYY-MM-DD HH:MM UTC`.
 fn date_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    let (h, m) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{d:02} {h:02}:{m:02} UTC")
+    chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string()
 }

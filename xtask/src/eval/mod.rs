@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 pub(crate) mod answers;
 pub(crate) mod linking;
+pub(crate) mod naive;
 pub(crate) mod score;
 pub(crate) mod tokens;
 

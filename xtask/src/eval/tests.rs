@@ -79,14 +79,24 @@ fn gold_order_is_detected() {
     }
 }
 
-/// Replies with `sql_for(question)` as a `run_sql` call (and a template, so no answer
-/// call is needed); requests without tools (answer writing) get plain text.
+/// Replies with `sql_for(question)`: as a `run_sql` call (with a template, so no answer
+/// call is needed) to dbqa, in a fenced block to the naive baseline; requests without
+/// tools from dbqa (answer writing) get plain text.
 fn scripted(sql_for: impl Fn(&str) -> String + Send + Sync + 'static) -> Reply {
     Reply::respond(move |request: &RecordedRequest| {
+        let question = request.last_user_text().unwrap_or_default();
+        let naive = request
+            .system_text()
+            .is_some_and(|s| s.starts_with(super::naive::PROMPT_START));
+        if naive {
+            return Reply::text(format!(
+                "Here is the query:\n```sql\n{}\n```",
+                sql_for(&question)
+            ));
+        }
         if request.tool_names().is_empty() {
             return Reply::text("The answer.");
         }
-        let question = request.last_user_text().unwrap_or_default();
         Reply::tool_call(
             "run_sql",
             json!({"sql": sql_for(&question), "answer_template": "{row_count} row(s)."}),
@@ -188,15 +198,16 @@ async fn wrong_sql_lowers_accuracy_by_category() {
         assert_eq!(summary.correct, 7, "{preset:?}: {results:#?}");
         assert_eq!(summary.accuracy, 0.7);
         let outcomes: Vec<(Outcome, usize)> = summary.outcomes.into_iter().collect();
-        assert_eq!(
-            outcomes,
-            [
-                (Outcome::Correct, 7),
-                (Outcome::WrongResult, 1),
-                (Outcome::GuardRejection, 1),
-                (Outcome::SqlError, 1),
-            ]
-        );
+        // dbqa's guard refuses the write; the naive script runs it, and the read-only
+        // database refuses it.
+        let refused_write = if preset == Preset::Default {
+            vec![(Outcome::GuardRejection, 1), (Outcome::SqlError, 1)]
+        } else {
+            vec![(Outcome::SqlError, 2)]
+        };
+        let mut expected = vec![(Outcome::Correct, 7), (Outcome::WrongResult, 1)];
+        expected.extend(refused_write);
+        assert_eq!(outcomes, expected, "{preset:?}");
         // Failing SQL is retried MAX_RETRIES times in the default configuration only.
         let failed: Vec<u32> = results
             .iter()
