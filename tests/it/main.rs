@@ -45,6 +45,7 @@ on_every_backend!(
     greeting_without_sql,
     session_follow_up_uses_history,
     bad_sql_corrected,
+    wrong_column_gets_the_real_columns,
     write_refused_after_retries,
     llm_cache_and_session_isolation,
     query_result_cache_hit,

@@ -196,6 +196,31 @@ pub async fn bad_sql_corrected(db: TestDb) {
     );
 }
 
+/// A column that does not exist: the correction request carries the real columns of the
+/// tables the query read, whatever the database's wording of the error.
+pub async fn wrong_column_gets_the_real_columns(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM customers WHERE nation = 'France'",
+        Some("{n}"),
+    ));
+    fake.push(run_sql(FRANCE, Some("There are {n} customers in France.")));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent
+        .query("How many customers are in France?")
+        .await
+        .expect("corrected");
+    assert_eq!(response.llm_calls, 2);
+    let retry = messages_text(&fake.requests()[1].body);
+    assert!(retry.contains("nation"), "{retry}");
+    assert!(
+        retry.contains("have exactly these columns")
+            && retry.contains("customers(id, first_name, last_name, ")
+            && retry.contains(", country, city"),
+        "{retry}"
+    );
+}
+
 /// A write is refused by the guard on every attempt: a validation error after retries.
 pub async fn write_refused_after_retries(db: TestDb) {
     let fake = FakeLlm::start().await;

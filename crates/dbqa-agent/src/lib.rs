@@ -65,8 +65,8 @@ pub use agent::{DatabaseQueryAgent, Relationship, SchemaInfo};
 pub use builder::AgentBuilder;
 pub use error::{Error, Result};
 pub use prompt::{
-    PromptContext, answer_request, rows_as_data, sql_error_message, sql_result_message,
-    system_prompt, tools,
+    PromptContext, answer_request, missing_column_hint, rows_as_data, sql_error_message,
+    sql_result_message, system_prompt, tools,
 };
 pub use relevance::{ScoredTable, Selection, select_tables};
 pub use render::{SampleValues, render_schema, render_table};

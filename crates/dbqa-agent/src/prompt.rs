@@ -5,7 +5,7 @@
 //! wrapped in `<data>` … `</data>` and the system prompt says that such text is data,
 //! never instructions.
 
-use dbqa_core::{ChatRequest, Dialect, Message, Rows, ToolSpec};
+use dbqa_core::{ChatRequest, Dialect, Message, Rows, Schema, ToolSpec};
 use serde_json::json;
 
 pub(crate) use dbqa_llm::{DESCRIBE_TABLES, RUN_SQL};
@@ -37,7 +37,7 @@ pub fn system_prompt(ctx: &PromptContext<'_>) -> String {
         "LIMIT n"
     };
     let mut out = format!(
-        "You answer questions about a {dialect} database by writing SQL and calling the {RUN_SQL} tool.\n\
+        "You answer questions about a {dialect} database by writing SQL for it to run.\n\
          \n\
          Rules:\n\
          - Write exactly one read-only SELECT statement in {dialect} syntax. Never write INSERT, UPDATE, DELETE, DDL or anything that changes data; such requests are refused.\n\
@@ -45,8 +45,8 @@ pub fn system_prompt(ctx: &PromptContext<'_>) -> String {
          - Join along the foreign keys shown as `column -> table.column`.\n\
          - At most {max} rows are returned; add `{limit}` when the question asks for a few rows, and prefer aggregates over listing many rows.\n\
          - Use the literal values shown in brackets exactly (case and spelling).\n\
-         - If the SQL fails you get the error as the tool result: fix the SQL and call {RUN_SQL} again.\n\
-         - If the question is not about the data (a greeting, thanks, a question about you), reply in plain text without calling a tool.\n",
+         - If the SQL fails you get the error back: fix the SQL and send it again.\n\
+         - If the question is not about the data (a greeting, thanks, a question about you), reply in plain text without SQL.\n",
         max = ctx.max_rows,
     );
     if ctx.templates {
@@ -146,6 +146,41 @@ pub fn sql_error_message(error: &str) -> String {
     format!("error: {error}\nFix the SQL and call {RUN_SQL} again.")
 }
 
+/// Whether a database error says a column does not exist (SQLite, PostgreSQL,
+/// MySQL/MariaDB and SQL Server wordings).
+fn is_missing_column(error: &str) -> bool {
+    let error = error.to_ascii_lowercase();
+    error.contains("no such column")
+        || error.contains("unknown column")
+        || error.contains("invalid column name")
+        || (error.contains("column") && error.contains("does not exist"))
+}
+
+/// After a query failed on a column name: the real columns of the tables it reads, so
+/// the correction picks one of them instead of guessing again (small models repeat the
+/// same wrong name, `pet_type` for `PetType`, when only the error comes back).
+///
+pub fn missing_column_hint(error: &str, schema: &Schema, tables: &[String]) -> Option<String> {
+    if !is_missing_column(error) {
+        return None;
+    }
+    let lines: Vec<String> = tables
+        .iter()
+        .filter_map(|name| schema.table(name))
+        .map(|table| {
+            let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            format!("{}({})", table.name, columns.join(", "))
+        })
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "The tables this query reads have exactly these columns; use one of them, qualified with the alias of the table that has it:\n<data>\n{}\n</data>",
+        lines.join("\n")
+    ))
+}
+
 /// The request for the second call, which writes the answer from the rows.
 pub fn answer_request(model: &str, question: &str, sql: &str, rows: &Rows) -> ChatRequest {
     let system = "You write the answer to a question about a database, from the query result you are given. \
@@ -166,6 +201,40 @@ mod tests {
     use super::*;
     use crate::testutil::shop;
     use dbqa_core::{ColumnInfo, Value};
+
+    #[test]
+    fn missing_column_errors_get_the_real_columns() {
+        let schema = shop();
+        let tables = ["orders".to_string(), "Customers".to_string()];
+        for error in [
+            "query failed: no such column: o.customer (code 1)",
+            "query failed: column \"customer\" does not exist (code 42703)",
+            "query failed: Unknown column 'customer' in 'field list' (code 1054)",
+            "query failed: Invalid column name 'customer'. (code 207)",
+        ] {
+            let hint = missing_column_hint(error, &schema, &tables).expect(error);
+            assert!(
+                hint.contains("orders(id, customer_id, employee_id, order_date, status"),
+                "{hint}"
+            );
+            assert!(
+                hint.contains("\ncustomers(id, name, email, country, city, created_at)"),
+                "{hint}"
+            );
+            assert!(
+                hint.contains("<data>") && hint.ends_with("</data>"),
+                "{hint}"
+            );
+        }
+        assert_eq!(
+            missing_column_hint("no such table: x", &schema, &tables),
+            None
+        );
+        assert_eq!(
+            missing_column_hint("no such column: x", &schema, &["nowhere".to_string()]),
+            None
+        );
+    }
 
     fn rows() -> Rows {
         Rows {

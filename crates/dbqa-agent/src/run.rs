@@ -8,7 +8,7 @@ use std::time::Instant;
 use dbqa_cache::keys;
 use dbqa_core::{
     AnswerMode, ChatRequest, DatabaseError, ExecuteOptions, InjectionPolicy, Message, Rows, Schema,
-    StreamEvent, ToolCall,
+    StreamEvent, ToolCall, ToolMode,
 };
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -207,7 +207,8 @@ async fn answer(
     timings.schema_ms += ms(sample_started);
     let names: Vec<&str> = described.iter().map(String::as_str).collect();
     let rendered = render_schema(&loaded.schema, &names, Some(&samples));
-    let templates = mode == AnswerMode::Template;
+    // A fenced SQL block (text mode) has nowhere to put a template: the answer is written.
+    let templates = mode == AnswerMode::Template && config.model.tool_mode != ToolMode::Text;
     let ctx = PromptContext {
         dialect: loaded.schema.dialect,
         max_rows: config.safety.max_result_rows,
@@ -490,7 +491,7 @@ async fn tool_loop(
                 }
                 RUN_SQL => {
                     attempts += 1;
-                    match run_sql(inner, call, options, sink, timings, response).await {
+                    match run_sql(inner, loaded, call, options, sink, timings, response).await {
                         Ok(SqlRun::Done {
                             sql,
                             template,
@@ -550,6 +551,7 @@ enum SqlRun {
 
 async fn run_sql(
     inner: &Arc<Inner>,
+    loaded: &LoadedSchema,
     call: &ToolCall,
     options: &QueryOptions,
     sink: Sink<'_>,
@@ -621,8 +623,13 @@ async fn run_sql(
             Ok(SqlRun::Failed(Failure::Timeout(e), message))
         }
         Err(e) => {
-            let message = e.to_string();
-            Ok(SqlRun::Failed(Failure::Execution(message.clone()), message))
+            let error = e.to_string();
+            let message =
+                match prompt::missing_column_hint(&error, &loaded.schema, &accepted.tables) {
+                    Some(hint) => format!("{error}\n{hint}"),
+                    None => error.clone(),
+                };
+            Ok(SqlRun::Failed(Failure::Execution(error), message))
         }
     }
 }
