@@ -210,15 +210,7 @@ impl AgentBuilder {
                 .await
                 .map_err(|e| Error::Build(e.to_string()))?,
         };
-        let safety = &config.safety;
-        let guard = Guard::new(
-            GuardConfig::new(db.dialect())
-                .read_only(safety.read_only)
-                .allowed_tables(safety.allowed_tables.iter().cloned())
-                .blocked_tables(safety.blocked_tables.iter().cloned())
-                .max_rows(Some(safety.max_result_rows as u64))
-                .max_length(safety.max_sql_length),
-        );
+        let guard = Guard::new(GuardConfig::from_safety(db.dialect(), &config.safety));
         let warmup = config.warmup_on_init;
         let agent = DatabaseQueryAgent {
             inner: Arc::new(Inner {

@@ -159,7 +159,6 @@ fn is_missing_column(error: &str) -> bool {
 /// After a query failed on a column name: the real columns of the tables it reads, so
 /// the correction picks one of them instead of guessing again (small models repeat the
 /// same wrong name, `pet_type` for `PetType`, when only the error comes back).
-///
 pub fn missing_column_hint(error: &str, schema: &Schema, tables: &[String]) -> Option<String> {
     if !is_missing_column(error) {
         return None;

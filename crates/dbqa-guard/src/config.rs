@@ -1,6 +1,6 @@
 //! What the guard enforces: [`GuardConfig`] and its chainable setters.
 
-use dbqa_core::Dialect;
+use dbqa_core::{Dialect, SafetyConfig};
 
 /// The default longest statement the guard will look at, in characters.
 pub const DEFAULT_MAX_LENGTH: usize = 10_000;
@@ -52,6 +52,29 @@ impl GuardConfig {
             max_rows: None,
             max_length: DEFAULT_MAX_LENGTH,
         }
+    }
+
+    /// What dbqa's safety settings ask of the guard for `dialect`: `READ_ONLY`,
+    /// `ALLOWED_TABLES`, `BLOCKED_TABLES`, `MAX_RESULT_ROWS` and `MAX_SQL_LENGTH`.
+    ///
+    /// ```
+    /// use dbqa_core::{AgentConfig, Dialect};
+    /// use dbqa_guard::{Guard, GuardConfig};
+    ///
+    /// let mut safety = AgentConfig::defaults().safety;
+    /// safety.blocked_tables = vec!["salaries".into()];
+    /// let guard = Guard::new(GuardConfig::from_safety(Dialect::Postgres, &safety));
+    /// assert!(guard.check("SELECT * FROM salaries").is_err());
+    /// assert_eq!(guard.check("SELECT name FROM staff")?.sql, "SELECT name FROM staff LIMIT 10000");
+    /// # Ok::<(), dbqa_guard::Rejection>(())
+    /// ```
+    pub fn from_safety(dialect: Dialect, safety: &SafetyConfig) -> Self {
+        Self::new(dialect)
+            .read_only(safety.read_only)
+            .allowed_tables(safety.allowed_tables.iter().cloned())
+            .blocked_tables(safety.blocked_tables.iter().cloned())
+            .max_rows(Some(safety.max_result_rows as u64))
+            .max_length(safety.max_sql_length)
     }
 
     /// Sets whether only plain queries are accepted.

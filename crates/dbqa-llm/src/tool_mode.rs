@@ -42,6 +42,17 @@ pub struct ModelTurn {
     pub text: Option<String>,
 }
 
+impl ModelTurn {
+    /// The `sql` argument of the first [`RUN_SQL`] call, when its arguments are valid JSON.
+    pub fn sql(&self) -> Option<String> {
+        self.tool_calls
+            .iter()
+            .filter(|call| call.name == RUN_SQL)
+            .find_map(|call| call.arguments_json().ok())
+            .and_then(|args| args.get("sql").and_then(Value::as_str).map(str::to_string))
+    }
+}
+
 /// The `reply(text)` tool offered in `required` mode so answers without SQL stay possible.
 pub fn reply_tool() -> ToolSpec {
     ToolSpec {

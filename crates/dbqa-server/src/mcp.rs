@@ -70,14 +70,7 @@ impl McpServer {
     /// A server for `database` whose `run_query` obeys `safety` (read-only, allow and
     /// block lists, `max_result_rows`, `query_timeout`, `max_sql_length`).
     pub fn new(database: Arc<dyn Database>, safety: SafetyConfig) -> Self {
-        let guard = Guard::new(
-            GuardConfig::new(database.dialect())
-                .read_only(safety.read_only)
-                .allowed_tables(safety.allowed_tables.iter().cloned())
-                .blocked_tables(safety.blocked_tables.iter().cloned())
-                .max_rows(Some(safety.max_result_rows as u64))
-                .max_length(safety.max_sql_length),
-        );
+        let guard = Guard::new(GuardConfig::from_safety(database.dialect(), &safety));
         Self {
             inner: Arc::new(McpInner {
                 database,
@@ -176,6 +169,13 @@ impl McpServer {
             })
             .await
             .cloned()
+    }
+
+    /// The schema for a protocol request (resources), whose failure is an internal error.
+    async fn schema_for_protocol(&self) -> std::result::Result<Arc<Schema>, McpError> {
+        self.schema()
+            .await
+            .map_err(|e| McpError::internal_error(e, None))
     }
 
     /// Runs a tool: its JSON result, or a message for the caller (a tool error, which the
@@ -281,10 +281,7 @@ impl McpServer {
     }
 
     async fn read(&self, uri: &str) -> std::result::Result<ReadResourceResult, McpError> {
-        let schema = self
-            .schema()
-            .await
-            .map_err(|e| McpError::internal_error(e, None))?;
+        let schema = self.schema_for_protocol().await?;
         let value = if uri == "dbqa://schema" {
             serde_json::to_value(&*schema)
         } else if let Some(name) = uri.strip_prefix("dbqa://schema/") {
@@ -343,10 +340,7 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> std::result::Result<ListResourcesResult, McpError> {
-        let schema = self
-            .schema()
-            .await
-            .map_err(|e| McpError::internal_error(e, None))?;
+        let schema = self.schema_for_protocol().await?;
         let mut resources = vec![
             Resource::new("dbqa://schema", "schema")
                 .with_description("Every table with columns, keys and relationships")

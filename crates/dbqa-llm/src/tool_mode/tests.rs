@@ -161,3 +161,24 @@ fn prepare_is_idempotent_and_leaves_toolless_requests_alone() {
     prepare_request(&mut request, ToolMode::Required);
     assert_eq!(request, once);
 }
+
+#[test]
+fn turn_sql_is_the_first_run_sql_argument() {
+    let reply = |content: &str| ChatResponse {
+        content: Some(content.to_string()),
+        ..ChatResponse::default()
+    };
+    let turn = interpret_response(&reply("Here:\n```sql\nSELECT 1\n```"), ToolMode::Text);
+    assert_eq!(turn.sql().as_deref(), Some("SELECT 1"));
+    let described = interpret_response(&reply("DESCRIBE TABLES: orders"), ToolMode::Text);
+    assert_eq!(described.sql(), None, "{described:?}");
+    let broken = ModelTurn {
+        tool_calls: vec![ToolCall {
+            id: "c".into(),
+            name: RUN_SQL.into(),
+            arguments: "{not json".into(),
+        }],
+        text: None,
+    };
+    assert_eq!(broken.sql(), None);
+}
