@@ -26,10 +26,6 @@ struct Row {
 /// `cargo xtask bench guard [ARGS]`: the guard's criterion benches (system allocator,
 /// then mimalloc), ARGS to criterion.
 pub(crate) fn guard(args: &[String]) -> Result<()> {
-    let args = match args.first().map(String::as_str) {
-        Some("--") => &args[1..],
-        _ => args,
-    };
     for bench in ["guard", "guard_mimalloc"] {
         let status = cargo_bench("dbqa-guard", bench, args)
             .status()
@@ -115,12 +111,15 @@ fn render(rows: &[Row]) -> String {
     out
 }
 
-fn cargo_bench(package: &str, bench: &str, args: &[String]) -> Command {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(repo_root())
-        .args(["bench", "-p", package, "--bench", bench]);
+/// `cargo bench -p PACKAGE --bench BENCH -- ARGS`. `cargo xtask bench NAME -- ARGS`
+/// passes its own `--` through in ARGS: it is dropped.
+pub(crate) fn cargo_bench(package: &str, bench: &str, args: &[String]) -> Command {
+    let args = match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    };
+    let mut command = crate::eval::cargo();
+    command.args(["bench", "-p", package, "--bench", bench]);
     if !args.is_empty() {
         command.arg("--").args(args);
     }

@@ -88,12 +88,7 @@ async fn smoke(provider: &OpenAiProvider, model: &str) -> Result<()> {
             let line = match outcome {
                 Ok(response) => {
                     let turn = interpret_response(&response, mode);
-                    let sql = turn
-                        .tool_calls
-                        .iter()
-                        .find(|c| c.name == "run_sql")
-                        .and_then(|c| c.arguments_json().ok())
-                        .and_then(|a| a.get("sql").and_then(|s| s.as_str()).map(str::to_string));
+                    let sql = turn.sql();
                     let valid = sql.as_deref().is_some_and(|s| {
                         let upper = s.trim_start().to_ascii_uppercase();
                         (upper.starts_with("SELECT") || upper.starts_with("WITH"))

@@ -42,7 +42,7 @@ fn parse(args: &[String]) -> anyhow::Result<Options> {
 pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     let options = parse(args)?;
     let profile = if options.release { "release" } else { "debug" };
-    let mut build = Command::new(env!("CARGO"));
+    let mut build = crate::eval::cargo();
     build.args(["build", "-p", "dbqa-server", "--example", "serve_demo"]);
     if options.release {
         build.arg("--release");
@@ -50,11 +50,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
     if !build.status()?.success() {
         bail!("cannot build the serve_demo example");
     }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("workspace root")?
-        .to_path_buf();
-    let exe = root.join(format!("target/{profile}/examples/serve_demo"));
+    let exe = crate::eval::target_dir().join(format!("{profile}/examples/serve_demo"));
     let mut server = Command::new(&exe)
         .arg("127.0.0.1:0")
         .env("DBQA_MAX_CONCURRENT_REQUESTS", "256")

@@ -189,19 +189,14 @@ fn parse_args(args: &[String]) -> Result<PathBuf> {
 
 /// Builds the `dbqa` binary and returns its path.
 fn build_cli() -> Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .current_dir(repo_root())
+    let status = crate::eval::cargo()
         .args(["build", "-p", "dbqa-cli"])
         .status()
         .context("running cargo build -p dbqa-cli")?;
     if !status.success() {
         bail!("cargo build -p dbqa-cli failed ({status})");
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    Ok(target.join("debug").join("dbqa"))
+    Ok(crate::eval::target_dir().join("debug").join("dbqa"))
 }
 
 /// What `dbqa schema --json` prints for the database `file`.

@@ -146,6 +146,28 @@ pub(crate) struct QuestionResult {
     pub(crate) llm_ms: f64,
 }
 
+impl QuestionResult {
+    /// A result for `example` (dev.json index `index`) before anything is known of it.
+    pub(crate) fn new(index: usize, example: &Example) -> Self {
+        Self {
+            index,
+            db_id: example.db_id.clone(),
+            question: example.question.clone(),
+            gold_sql: example.query.clone(),
+            sql: None,
+            outcome: Outcome::Other,
+            error: None,
+            answer_mode: "error",
+            corrections: 0,
+            llm_calls: 0,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            latency_ms: 0.0,
+            llm_ms: 0.0,
+        }
+    }
+}
+
 /// Figures over a run.
 #[derive(Debug, Clone, Serialize, Default)]
 pub(crate) struct Summary {
@@ -304,14 +326,6 @@ async fn ask(
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let after = agent.stats().await;
     let mut result = QuestionResult {
-        index,
-        db_id: example.db_id.clone(),
-        question: example.question.clone(),
-        gold_sql: example.query.clone(),
-        sql: None,
-        outcome: Outcome::Other,
-        error: None,
-        answer_mode: "error",
         corrections,
         llm_calls: u32::try_from(after.llm_calls.saturating_sub(before.llm_calls))
             .unwrap_or(u32::MAX),
@@ -324,7 +338,7 @@ async fn ask(
             .completion_tokens
             .saturating_sub(before.tokens.completion_tokens),
         latency_ms,
-        llm_ms: 0.0,
+        ..QuestionResult::new(index, example)
     };
     let response = match (response, error) {
         (Some(r), _) => r,

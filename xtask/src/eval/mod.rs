@@ -56,6 +56,21 @@ pub(crate) fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// `cargo` (the one running xtask) in the repository root.
+pub(crate) fn cargo() -> std::process::Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut command = std::process::Command::new(cargo);
+    command.current_dir(repo_root());
+    command
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, else `target/` in the repository.
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
 /// `../shared/data/spider-dev` beside the repository.
 pub(crate) fn default_data() -> PathBuf {
     repo_root().join("../shared/data/spider-dev")

@@ -5,6 +5,7 @@
 //! prompt rules, tools, guard or corrections.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -59,13 +60,10 @@ pub(crate) async fn evaluate(
     let mut results = Vec::with_capacity(examples.len());
     for (index, example) in examples {
         let path = db_file(data, &example.db_id);
-        if !schemas.contains_key(&example.db_id) {
-            schemas.insert(example.db_id.clone(), create_statements(&path)?);
-        }
-        let schema = schemas
-            .get(&example.db_id)
-            .map(String::as_str)
-            .unwrap_or("");
+        let schema = match schemas.entry(example.db_id.clone()) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(create_statements(&path)?),
+        };
         results.push(ask(&provider, &setup.model, schema, &path, *index, example).await);
         done(&results);
     }
@@ -88,20 +86,11 @@ async fn ask(
     let reply = provider.chat(&request).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut result = QuestionResult {
-        index,
-        db_id: example.db_id.clone(),
-        question: example.question.clone(),
-        gold_sql: example.query.clone(),
-        sql: None,
-        outcome: Outcome::Other,
-        error: None,
         answer_mode: "none",
-        corrections: 0,
         llm_calls: 1,
-        prompt_tokens: 0,
-        completion_tokens: 0,
         latency_ms,
         llm_ms: latency_ms,
+        ..QuestionResult::new(index, example)
     };
     let response = match reply {
         Ok(response) => response,
@@ -114,11 +103,7 @@ async fn ask(
     result.prompt_tokens = response.usage.prompt_tokens;
     result.completion_tokens = response.usage.completion_tokens;
     // The same fenced-block reading dbqa's `text` tool mode does: only parsing.
-    let sql = interpret_response(&response, ToolMode::Text)
-        .tool_calls
-        .iter()
-        .filter_map(|call| call.arguments_json().ok())
-        .find_map(|args| args.get("sql").and_then(|s| s.as_str()).map(str::to_string));
+    let sql = interpret_response(&response, ToolMode::Text).sql();
     let Some(sql) = sql else {
         result.outcome = Outcome::NoSql;
         result.error = response.content.map(|text| format!("reply: {text}"));
