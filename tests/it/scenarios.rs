@@ -172,13 +172,25 @@ pub async fn session_follow_up_uses_history(db: TestDb) {
 
 /// A failing SQL is fed back and corrected on the second attempt.
 pub async fn bad_sql_corrected(db: TestDb) {
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql(
+    let retry = corrected_once(
+        &db,
         "SELECT COUNT(*) AS n FROM customer WHERE country = 'France'",
-        Some("{n}"),
-    ));
+    )
+    .await;
+    assert!(
+        retry.contains("error:") && retry.contains("Fix the SQL"),
+        "{retry}"
+    );
+}
+
+/// Asks how many customers are in France; the model first writes `bad_sql`, then the
+/// right SQL. Checks the answer took exactly one correction and returns the text of the
+/// correction request.
+async fn corrected_once(db: &TestDb, bad_sql: &str) -> String {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(bad_sql, Some("{n}")));
     fake.push(run_sql(FRANCE, Some("There are {n} customers in France.")));
-    let agent = agent(&db, &fake, &[]).await;
+    let agent = agent(db, &fake, &[]).await;
     let response = agent
         .query("How many customers are in France?")
         .await
@@ -189,29 +201,17 @@ pub async fn bad_sql_corrected(db: TestDb) {
             .natural_response
             .is_some_and(|r| r.starts_with("There are"))
     );
-    let retry = messages_text(&fake.requests()[1].body);
-    assert!(
-        retry.contains("error:") && retry.contains("Fix the SQL"),
-        "{retry}"
-    );
+    messages_text(&fake.requests()[1].body)
 }
 
 /// A column that does not exist: the correction request carries the real columns of the
 /// tables the query read, whatever the database's wording of the error.
 pub async fn wrong_column_gets_the_real_columns(db: TestDb) {
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql(
+    let retry = corrected_once(
+        &db,
         "SELECT COUNT(*) AS n FROM customers WHERE nation = 'France'",
-        Some("{n}"),
-    ));
-    fake.push(run_sql(FRANCE, Some("There are {n} customers in France.")));
-    let agent = agent(&db, &fake, &[]).await;
-    let response = agent
-        .query("How many customers are in France?")
-        .await
-        .expect("corrected");
-    assert_eq!(response.llm_calls, 2);
-    let retry = messages_text(&fake.requests()[1].body);
+    )
+    .await;
     assert!(retry.contains("nation"), "{retry}");
     assert!(
         retry.contains("have exactly these columns")

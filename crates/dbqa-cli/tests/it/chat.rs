@@ -98,36 +98,27 @@ async fn ctrl_c_cancels_the_question_commands_answer_and_ctrl_d_leaves() {
         chat.expect("cancelled").unwrap();
         chat.expect("dbqa> ").unwrap();
 
-        chat.send_line("Who are the first French customers?")
-            .unwrap();
-        chat.expect("First French customer:").unwrap();
-        chat.expect("dbqa> ").unwrap();
-        chat.send_line("\\rows").unwrap();
-        chat.expect("France").unwrap();
-        chat.expect("dbqa> ").unwrap();
-        chat.send_line("\\tables").unwrap();
-        chat.expect("order_items").unwrap();
-        chat.expect("dbqa> ").unwrap();
-        chat.send_line("\\schema customers").unwrap();
-        chat.expect("country").unwrap();
-        chat.expect("dbqa> ").unwrap();
+        // Each line, what its answer must show, then the prompt again.
+        for (line, shows) in [
+            (
+                "Who are the first French customers?",
+                "First French customer:",
+            ),
+            ("\\rows", "France"),
+            ("\\tables", "order_items"),
+            ("\\schema customers", "country"),
+            ("\\history", "you: Who are the first French customers?"),
+            ("\\stats", "\"total_queries\""),
+            ("\\help", "Ctrl-C cancels a running question"),
+            ("\\clear", "history cleared"),
+            ("\\nonsense", "unknown command \\nonsense"),
+        ] {
+            chat.send_line(line).unwrap();
+            chat.expect(shows).unwrap();
+            chat.expect("dbqa> ").unwrap();
+        }
+        // After \clear the history is empty: the prompt comes straight back.
         chat.send_line("\\history").unwrap();
-        chat.expect("you: Who are the first French customers?")
-            .unwrap();
-        chat.expect("dbqa> ").unwrap();
-        chat.send_line("\\stats").unwrap();
-        chat.expect("\"total_queries\"").unwrap();
-        chat.expect("dbqa> ").unwrap();
-        chat.send_line("\\help").unwrap();
-        chat.expect("Ctrl-C cancels a running question").unwrap();
-        chat.expect("dbqa> ").unwrap();
-        chat.send_line("\\clear").unwrap();
-        chat.expect("history cleared").unwrap();
-        chat.expect("dbqa> ").unwrap();
-        chat.send_line("\\history").unwrap();
-        chat.expect("dbqa> ").unwrap();
-        chat.send_line("\\nonsense").unwrap();
-        chat.expect("unknown command \\nonsense").unwrap();
         chat.expect("dbqa> ").unwrap();
 
         chat.send(expectrl::ControlCode::EndOfTransmission).unwrap();
