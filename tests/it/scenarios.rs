@@ -75,16 +75,7 @@ pub async fn listing_streamed_in_order(db: TestDb) {
         .map(|e| e.expect("event"))
         .collect()
         .await;
-    let kinds: Vec<&str> = events
-        .iter()
-        .map(|e| match e {
-            AgentEvent::Status { .. } => "status",
-            AgentEvent::Sql { .. } => "sql",
-            AgentEvent::Rows { .. } => "rows",
-            AgentEvent::Token { .. } => "token",
-            AgentEvent::Done { .. } => "done",
-        })
-        .collect();
+    let kinds: Vec<&str> = events.iter().map(AgentEvent::name).collect();
     let first = |k: &str| {
         kinds
             .iter()

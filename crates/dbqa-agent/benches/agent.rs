@@ -72,10 +72,7 @@ fn bench(c: &mut Criterion) {
             .unwrap()
     });
     let question = "How many categories are there?";
-    let uncached = QueryOptions {
-        use_cache: false,
-        ..QueryOptions::default()
-    };
+    let uncached = QueryOptions::default().use_cache(false);
 
     // The agent's own share: total minus the time in the database and the (instant) LLM.
     let runs = 2_000;

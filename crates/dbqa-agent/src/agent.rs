@@ -1,46 +1,18 @@
 //! [`DatabaseQueryAgent`]: the public face of the query path.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::sync::atomic::Ordering;
 
-use dbqa_cache::Caches;
-use dbqa_core::{
-    AgentConfig, Database, LlmProvider, Message, Schema, SessionInfo, SessionStore, Table,
-};
-use dbqa_guard::Guard;
+use dbqa_core::{AgentConfig, Message, Schema, SessionInfo, Table};
 use futures::Stream;
 use serde::Serialize;
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 
 use crate::builder::AgentBuilder;
-use crate::render::SampleValues;
 use crate::session::ChatSession;
-use crate::stats::{Stats, StatsRecorder};
-use crate::{AgentEvent, Error, QueryOptions, QueryResponse, Result};
-
-/// The schema as loaded once, with what is derived from it.
-#[derive(Debug)]
-pub(crate) struct LoadedSchema {
-    pub(crate) schema: Schema,
-    pub(crate) fingerprint: String,
-    /// Sample values per table, filled lazily as tables are rendered.
-    pub(crate) samples: Mutex<SampleValues>,
-    /// When it was read, for the schema TTL.
-    pub(crate) loaded_at: Instant,
-}
-
-pub(crate) struct Inner {
-    pub(crate) config: AgentConfig,
-    pub(crate) db: Arc<dyn Database>,
-    pub(crate) llm: Arc<dyn LlmProvider>,
-    pub(crate) guard: Guard,
-    pub(crate) caches: Caches,
-    pub(crate) sessions: Arc<dyn SessionStore>,
-    pub(crate) stats: StatsRecorder,
-    pub(crate) schema: Mutex<Option<Arc<LoadedSchema>>>,
-    pub(crate) closed: AtomicBool,
-}
+use crate::state::Inner;
+use crate::stats::Stats;
+use crate::{AgentEvent, QueryOptions, QueryResponse, Result};
 
 /// Answers questions about one database in plain language.
 ///
@@ -94,17 +66,14 @@ pub struct Relationship {
 }
 
 impl DatabaseQueryAgent {
-    /// A builder: database, LLM, configuration pieces, stores.
+    /// A builder over the default configuration ([`AgentBuilder::new`]).
     pub fn builder() -> AgentBuilder {
-        AgentBuilder::default()
+        AgentBuilder::new()
     }
 
-    /// An agent configured from the environment (and `.env`).
+    /// An agent configured from the environment and `.env` ([`AgentBuilder::from_env`]).
     pub async fn from_env() -> Result<Self> {
-        Self::builder()
-            .config(AgentConfig::from_env()?)
-            .build()
-            .await
+        AgentBuilder::from_env()?.build().await
     }
 
     /// The configuration in effect.
@@ -119,7 +88,7 @@ impl DatabaseQueryAgent {
 
     /// Answers a question with explicit options.
     pub async fn query_with(&self, question: &str, options: QueryOptions) -> Result<QueryResponse> {
-        crate::run::run(&self.inner, question, &options, None).await
+        crate::turn::run(&self.inner, question, &options, None).await
     }
 
     /// Answers a question as a stream of events ending with `Done` (or an error).
@@ -151,7 +120,7 @@ impl DatabaseQueryAgent {
                     }
                 })
             };
-            let result = crate::run::run(&inner, &question, &options, Some(&event_tx)).await;
+            let result = crate::turn::run(&inner, &question, &options, Some(&event_tx)).await;
             drop(event_tx);
             // Every event is delivered before the final one.
             let _ = forward.await;
@@ -193,10 +162,7 @@ impl DatabaseQueryAgent {
     /// The database schema (loaded once, then cached).
     pub async fn schema(&self) -> Result<Schema> {
         let mut timings = crate::Timings::default();
-        Ok(crate::run::load_schema(&self.inner, &mut timings)
-            .await?
-            .schema
-            .clone())
+        Ok(self.inner.load_schema(&mut timings).await?.schema.clone())
     }
 
     /// The schema as tables plus relationships, for display and the HTTP API.
@@ -250,17 +216,9 @@ impl DatabaseQueryAgent {
         self.inner.caches.stats()
     }
 
-    /// Closes the database pool; later questions fail with [`Error::Closed`].
+    /// Closes the database pool; later questions fail with [`Error::Closed`](crate::Error::Closed).
     pub async fn close(&self) {
         self.inner.closed.store(true, Ordering::SeqCst);
         self.inner.db.close().await;
-    }
-
-    pub(crate) fn ensure_open(inner: &Inner) -> Result<()> {
-        if inner.closed.load(Ordering::SeqCst) {
-            Err(Error::Closed)
-        } else {
-            Ok(())
-        }
     }
 }

@@ -11,19 +11,19 @@ use dbqa_core::{
 use dbqa_guard::{Guard, GuardConfig};
 use tokio::sync::Mutex;
 
-use crate::agent::{DatabaseQueryAgent, Inner};
+use crate::agent::DatabaseQueryAgent;
+use crate::state::Inner;
 use crate::stats::StatsRecorder;
 use crate::{Error, Result};
 
 /// Builds a [`DatabaseQueryAgent`]. Explicit pieces win over the configuration, which
-/// (when not given) is read from the environment at [`build`](Self::build).
+/// starts from the defaults ([`new`](Self::new)) or from the environment and `.env`
+/// ([`from_env`](Self::from_env)); nothing else reads the environment.
 ///
 /// ```no_run
 /// # async fn run(llm: std::sync::Arc<dyn dbqa_core::LlmProvider>) -> dbqa_agent::Result<()> {
-/// use dbqa_agent::DatabaseQueryAgent;
-/// use dbqa_core::AgentConfig;
-/// let agent = DatabaseQueryAgent::builder()
-///     .config(AgentConfig::defaults())
+/// use dbqa_agent::AgentBuilder;
+/// let agent = AgentBuilder::new()
 ///     .database_url("sqlite://shop.db")
 ///     .llm(llm)
 ///     .blocked_tables(["employees"])
@@ -31,9 +31,8 @@ use crate::{Error, Result};
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Default)]
 pub struct AgentBuilder {
-    config: Option<AgentConfig>,
+    config: AgentConfig,
     database: Option<Arc<dyn Database>>,
     database_url: Option<String>,
     llm: Option<Arc<dyn LlmProvider>>,
@@ -68,10 +67,46 @@ where
     items.into_iter().map(Into::into).collect()
 }
 
+impl Default for AgentBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl AgentBuilder {
-    /// The whole configuration (otherwise read from the environment at build).
+    /// A builder over the default configuration ([`AgentConfig::defaults`]); the
+    /// environment is not read.
+    pub fn new() -> Self {
+        Self::with_config(AgentConfig::defaults())
+    }
+
+    /// A builder over the configuration the environment (and a `.env` file) describes.
+    pub fn from_env() -> Result<Self> {
+        Ok(Self::with_config(AgentConfig::from_env()?))
+    }
+
+    fn with_config(config: AgentConfig) -> Self {
+        Self {
+            config,
+            database: None,
+            database_url: None,
+            llm: None,
+            model: None,
+            cache: None,
+            safety: None,
+            cache_store: None,
+            session_store: None,
+            allowed_tables: None,
+            blocked_tables: None,
+            answer_mode: None,
+            max_tables_in_context: None,
+            warmup_on_init: None,
+        }
+    }
+
+    /// The whole configuration, replacing the one the builder started from.
     pub fn config(mut self, config: AgentConfig) -> Self {
-        self.config = Some(config);
+        self.config = config;
         self
     }
 
@@ -155,10 +190,7 @@ impl AgentBuilder {
 
     /// Connects, checks the database answers, and builds the agent.
     pub async fn build(self) -> Result<DatabaseQueryAgent> {
-        let mut config = match self.config {
-            Some(config) => config,
-            None => AgentConfig::from_env()?,
-        };
+        let mut config = self.config;
         if let Some(model) = self.model {
             config.model = model;
         }

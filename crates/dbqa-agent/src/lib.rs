@@ -1,16 +1,15 @@
 //! The dbqa agent: questions in plain language to SQL to answers.
 //!
 //! It owns:
-//! - [`DatabaseQueryAgent`] (built with [`AgentBuilder`] or [`DatabaseQueryAgent::from_env`])
-//!   and [`ChatSession`]: `query`, `query_with`, `query_stream`, sessions, `schema`,
-//!   `schema_info`, `stats`, `close`;
-//! - the query path of DESIGN.md §3: input screening ([`detect_casual`],
-//!   [`detect_injection`]), the LLM-response cache keyed with the session context,
-//!   relevant-table selection ([`select_tables`]), compact schema rendering
-//!   ([`render_schema`]), prompts ([`system_prompt`], [`tools`]), the tool loop with the
-//!   guard and self-correction (`run_sql`, `describe_tables`), execution through the
-//!   query-result cache, answers from templates ([`fill_template`]) or a second (streamed)
-//!   LLM call, session history and statistics ([`Stats`]);
+//! - [`DatabaseQueryAgent`] (built with [`AgentBuilder`]) and [`ChatSession`]: `query`,
+//!   `query_with`, `query_stream`, sessions, `schema`, `schema_info`, `stats`, `close`;
+//! - the query path, one `Turn` per question through its stages: screening
+//!   ([`screen`]), history, the LLM-response cache keyed with the session context, the
+//!   schema context (relevant tables by [`selection`], rendered by [`render`], prompts of
+//!   [`prompt`]), the tool loop with the guard and self-correction (`run_sql`,
+//!   `describe_tables`), execution through the query-result cache, the answer (a
+//!   [`template`] filled locally or a second, streamed LLM call), session history and
+//!   statistics ([`Stats`]);
 //! - the typed [`QueryResponse`], [`AgentEvent`] and [`Error`].
 //!
 //! It must not know about HTTP, the command line or any particular driver, cache engine
@@ -46,32 +45,33 @@
 //! | `openapi` | off | `utoipa::ToSchema` for the response, schema and statistics types (dbqa-server's OpenAPI document) |
 mod agent;
 mod builder;
+mod context;
 mod error;
+mod execute;
 mod llm;
-mod prompt;
-mod relevance;
-mod render;
+pub mod prompt;
+pub mod render;
 mod response;
-mod run;
 mod samples;
-mod screen;
+pub mod screen;
+pub mod selection;
 mod session;
+mod state;
 mod stats;
-mod template;
+pub mod template;
 #[cfg(test)]
 mod testutil;
+mod tool_loop;
+mod turn;
+mod written;
 
 pub use agent::{DatabaseQueryAgent, Relationship, SchemaInfo};
 pub use builder::AgentBuilder;
 pub use error::{Error, Result};
-pub use prompt::{
-    PromptContext, answer_request, missing_column_hint, rows_as_data, sql_error_message,
-    sql_result_message, system_prompt, tools,
-};
-pub use relevance::{ScoredTable, Selection, select_tables};
-pub use render::{SampleValues, render_schema, render_table};
 pub use response::{AgentEvent, CacheLevel, QueryOptions, QueryResponse, Timings};
-pub use screen::{Casual, InjectionKind, InjectionSignal, detect_casual, detect_injection};
 pub use session::ChatSession;
-pub use stats::{LatencySummary, RESERVOIR, Stage, Stats, StatsRecorder};
-pub use template::{TemplateError, fill_template};
+pub use stats::{LatencySummary, Stage, Stats};
+
+use screen::{detect_casual, detect_injection};
+use selection::select_tables;
+use template::fill_template;

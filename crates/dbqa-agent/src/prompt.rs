@@ -22,7 +22,7 @@ pub struct PromptContext<'a> {
     pub dialect: Dialect,
     /// Rows a query may return (`MAX_RESULT_ROWS`).
     pub max_rows: usize,
-    /// The rendered schema ([`render_schema`](crate::render_schema)).
+    /// The rendered schema ([`render_schema`](crate::render::render_schema)).
     pub schema: &'a str,
     /// Whether to ask for an `answer_template` (answer mode `template`).
     pub templates: bool,
@@ -262,7 +262,7 @@ mod tests {
     fn system_prompt_snapshots() {
         let schema = shop();
         let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
-        let rendered = crate::render_schema(&schema, &names[..3], None);
+        let rendered = crate::render::render_schema(&schema, &names[..3], None);
         for (name, dialect, templates) in [
             ("sqlite_template", Dialect::Sqlite, true),
             ("mssql_no_template", Dialect::MsSql, false),

@@ -20,6 +20,7 @@ pub enum CacheLevel {
 /// Time spent per stage, in milliseconds.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
 pub struct Timings {
     /// Loading the schema (cache or database).
     pub schema_ms: f64,
@@ -34,8 +35,11 @@ pub struct Timings {
 }
 
 /// The answer to a question.
+///
+/// Built by the agent only (`#[non_exhaustive]`: fields may be added); read its fields.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
 pub struct QueryResponse {
     /// The question as asked.
     pub question: String,
@@ -68,15 +72,23 @@ pub struct QueryResponse {
 }
 
 /// Per-question options; the defaults return everything and follow the configuration.
+///
+/// ```
+/// use dbqa_agent::QueryOptions;
+/// use dbqa_core::AnswerMode;
+/// let options = QueryOptions::in_session("alice")
+///     .answer_mode(AnswerMode::None)
+///     .use_cache(false);
+/// assert_eq!(options.session_id.as_deref(), Some("alice"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct QueryOptions {
     /// Include the SQL in the response.
     pub return_sql: bool,
     /// Include the rows in the response.
     pub return_rows: bool,
-    /// Write a natural-language answer (false is answer mode `none`).
-    pub natural_response: bool,
-    /// Override the configured answer mode.
+    /// Override the configured answer mode (`AnswerMode::None`: no answer in words).
     pub answer_mode: Option<AnswerMode>,
     /// Ask within this chat session: its history is used and extended.
     pub session_id: Option<String>,
@@ -89,7 +101,6 @@ impl Default for QueryOptions {
         Self {
             return_sql: true,
             return_rows: true,
-            natural_response: true,
             answer_mode: None,
             session_id: None,
             use_cache: true,
@@ -100,10 +111,42 @@ impl Default for QueryOptions {
 impl QueryOptions {
     /// The defaults within a session.
     pub fn in_session(id: impl Into<String>) -> Self {
-        Self {
-            session_id: Some(id.into()),
-            ..Self::default()
-        }
+        Self::default().session(id)
+    }
+
+    /// Asks within this chat session.
+    #[must_use]
+    pub fn session(mut self, id: impl Into<String>) -> Self {
+        self.session_id = Some(id.into());
+        self
+    }
+
+    /// Whether the response carries the SQL.
+    #[must_use]
+    pub fn return_sql(mut self, yes: bool) -> Self {
+        self.return_sql = yes;
+        self
+    }
+
+    /// Whether the response carries the rows.
+    #[must_use]
+    pub fn return_rows(mut self, yes: bool) -> Self {
+        self.return_rows = yes;
+        self
+    }
+
+    /// How the answer is written, over the configured `ANSWER_MODE`.
+    #[must_use]
+    pub fn answer_mode(mut self, mode: AnswerMode) -> Self {
+        self.answer_mode = Some(mode);
+        self
+    }
+
+    /// Whether the LLM and query-result caches are read and written.
+    #[must_use]
+    pub fn use_cache(mut self, yes: bool) -> Self {
+        self.use_cache = yes;
+        self
     }
 }
 
@@ -111,6 +154,7 @@ impl QueryOptions {
 /// `Done` (a cache hit or casual reply yields `Done` at once, after one `Status`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AgentEvent {
     /// What the agent is doing (`loading schema`, `writing SQL`, `running SQL`, …).
     Status {
@@ -143,4 +187,18 @@ pub enum AgentEvent {
         /// The response.
         response: Box<QueryResponse>,
     },
+}
+
+impl AgentEvent {
+    /// The event's name, as its `type` tag and as the SSE event name: `status`, `sql`,
+    /// `rows`, `token` or `done`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AgentEvent::Status { .. } => "status",
+            AgentEvent::Sql { .. } => "sql",
+            AgentEvent::Rows { .. } => "rows",
+            AgentEvent::Token { .. } => "token",
+            AgentEvent::Done { .. } => "done",
+        }
+    }
 }

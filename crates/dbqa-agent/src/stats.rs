@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::response::{CacheLevel, Timings};
 
 /// Samples kept per stage for percentiles.
-pub const RESERVOIR: usize = 1024;
+pub(crate) const RESERVOIR: usize = 1024;
 
 /// A query stage whose latency is tracked.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -136,7 +136,7 @@ struct Inner {
 
 /// The agent's live statistics, shared by every query.
 #[derive(Debug, Default)]
-pub struct StatsRecorder {
+pub(crate) struct StatsRecorder {
     inner: Mutex<Inner>,
 }
 
@@ -148,12 +148,12 @@ impl StatsRecorder {
     }
 
     /// A question arrived.
-    pub fn question(&self) {
+    pub(crate) fn question(&self) {
         self.with(|i| i.stats.total_queries += 1);
     }
 
     /// A question was answered.
-    pub fn success(&self, cached: CacheLevel, timings: &Timings) {
+    pub(crate) fn success(&self, cached: CacheLevel, timings: &Timings) {
         self.with(|i| {
             i.stats.successful_queries += 1;
             match cached {
@@ -166,7 +166,7 @@ impl StatsRecorder {
     }
 
     /// A question failed.
-    pub fn failure(&self, kind: &str, timings: &Timings) {
+    pub(crate) fn failure(&self, kind: &str, timings: &Timings) {
         self.with(|i| {
             i.stats.failed_queries += 1;
             *i.stats
@@ -178,7 +178,7 @@ impl StatsRecorder {
     }
 
     /// An LLM call finished.
-    pub fn llm_call(&self, usage: Usage) {
+    pub(crate) fn llm_call(&self, usage: Usage) {
         self.with(|i| {
             i.stats.llm_calls += 1;
             i.stats.tokens.add(usage);
@@ -186,7 +186,7 @@ impl StatsRecorder {
     }
 
     /// The schema was loaded, from the cache or not.
-    pub fn schema_load(&self, from_cache: bool, tables: usize) {
+    pub(crate) fn schema_load(&self, from_cache: bool, tables: usize) {
         self.with(|i| {
             if from_cache {
                 i.stats.schema_cache_hits += 1;
@@ -199,7 +199,7 @@ impl StatsRecorder {
 
     /// A snapshot with the latency summaries filled in; pool and sessions are set by
     /// the caller, which knows them.
-    pub fn snapshot(&self) -> Stats {
+    pub(crate) fn snapshot(&self) -> Stats {
         let mut out = Stats::default();
         self.with(|i| {
             out = i.stats.clone();

@@ -51,9 +51,9 @@ pub enum TemplateError {
 ///     rows: vec![vec![Value::Int(3)]],
 ///     truncated: false,
 /// };
-/// let answer = dbqa_agent::fill_template("There are {n} customers in France.", &rows)?;
+/// let answer = dbqa_agent::template::fill_template("There are {n} customers in France.", &rows)?;
 /// assert_eq!(answer, "There are 3 customers in France.");
-/// # Ok::<(), dbqa_agent::TemplateError>(())
+/// # Ok::<(), dbqa_agent::template::TemplateError>(())
 /// ```
 pub fn fill_template(template: &str, rows: &Rows) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(template.len() + 16);

@@ -266,13 +266,11 @@ impl McpServer {
             .get("question")
             .and_then(Value::as_str)
             .ok_or("ask needs a `question` argument")?;
-        let options = QueryOptions {
-            session_id: args
-                .get("session_id")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            ..QueryOptions::default()
-        };
+        let mut options = QueryOptions::default();
+        options.session_id = args
+            .get("session_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let response = agent
             .query_with(question, options)
             .await

@@ -250,17 +250,18 @@ impl QueryRequest {
             }
             other => other,
         };
-        Ok((
-            self.question,
-            QueryOptions {
-                return_sql: o.return_sql.unwrap_or(defaults.return_sql),
-                return_rows: o.return_rows.unwrap_or(defaults.return_rows),
-                natural_response: o.natural_response.unwrap_or(defaults.natural_response),
-                answer_mode,
-                session_id,
-                use_cache: o.use_cache.unwrap_or(defaults.use_cache),
-            },
-        ))
+        // `natural_response: false` is the older spelling of answer mode `none`.
+        let answer_mode = match o.natural_response {
+            Some(false) => Some(AnswerMode::None),
+            _ => answer_mode,
+        };
+        let mut options = QueryOptions::default()
+            .return_sql(o.return_sql.unwrap_or(defaults.return_sql))
+            .return_rows(o.return_rows.unwrap_or(defaults.return_rows))
+            .use_cache(o.use_cache.unwrap_or(defaults.use_cache));
+        options.answer_mode = answer_mode;
+        options.session_id = session_id;
+        Ok((self.question, options))
     }
 }
 

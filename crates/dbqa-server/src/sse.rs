@@ -94,13 +94,7 @@ pub(crate) async fn query_stream(
 /// The SSE event for an agent event: its name, and its fields without the tag (`done`
 /// carries the response itself).
 fn to_event(event: AgentEvent) -> Event {
-    let name = match &event {
-        AgentEvent::Status { .. } => "status",
-        AgentEvent::Sql { .. } => "sql",
-        AgentEvent::Rows { .. } => "rows",
-        AgentEvent::Token { .. } => "token",
-        AgentEvent::Done { .. } => "done",
-    };
+    let name = event.name();
     let data = match event {
         AgentEvent::Done { response } => serde_json::to_value(&*response),
         other => serde_json::to_value(&other).map(|mut v| {

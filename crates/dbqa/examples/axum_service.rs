@@ -22,7 +22,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use dbqa::{AgentEvent, DatabaseQueryAgent, QueryOptions, QueryResponse};
+use dbqa::{DatabaseQueryAgent, QueryOptions, QueryResponse};
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 
@@ -91,18 +91,9 @@ async fn ask_stream(
         .boxed()
         .map(|item| {
             let event = match item {
-                Ok(event) => {
-                    let name = match &event {
-                        AgentEvent::Status { .. } => "status",
-                        AgentEvent::Sql { .. } => "sql",
-                        AgentEvent::Rows { .. } => "rows",
-                        AgentEvent::Token { .. } => "token",
-                        AgentEvent::Done { .. } => "done",
-                    };
-                    Event::default()
-                        .event(name)
-                        .data(serde_json::to_string(&event).unwrap_or_default())
-                }
+                Ok(event) => Event::default()
+                    .event(event.name())
+                    .data(serde_json::to_string(&event).unwrap_or_default()),
                 Err(error) => Event::default().event("error").data(
                     serde_json::json!({ "error": error.to_string(), "kind": error.kind() })
                         .to_string(),

@@ -57,6 +57,8 @@ async fn main() -> anyhow::Result<()> {
                     response.llm_calls, response.cached, response.timings.total_ms
                 );
             }
+            // Later versions may add events; this example ignores them.
+            _ => {}
         }
     }
     agent.close().await;

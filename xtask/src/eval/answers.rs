@@ -299,10 +299,7 @@ async fn ask(
     // Calls and tokens from the agent's statistics, so failed questions count theirs too.
     let before = agent.stats().await;
     let started = Instant::now();
-    let options = QueryOptions {
-        use_cache: false,
-        ..QueryOptions::default()
-    };
+    let options = QueryOptions::default().use_cache(false);
     let mut stream = std::pin::pin!(agent.query_stream_with(&example.question, options));
     let mut corrections = 0u32;
     let mut written = false;

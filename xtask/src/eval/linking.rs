@@ -1,5 +1,5 @@
 //! `cargo xtask eval linking [--data DIR] [--union] [--max-tables N]`: relevant-table
-//! selection ([`dbqa_agent::select_tables`]) on every question against the tables its gold
+//! selection ([`dbqa_agent::selection::select_tables`]) on every question against the tables its gold
 //! SQL reads ([`dbqa_guard::referenced_tables`]).
 //!
 //! Reported: recall (share of questions whose every gold table is described in the
@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use dbqa_agent::{PromptContext, render_schema, select_tables, system_prompt};
+use dbqa_agent::prompt::{PromptContext, system_prompt};
+use dbqa_agent::render::render_schema;
+use dbqa_agent::selection::select_tables;
 use dbqa_core::{AgentConfig, Dialect, Schema};
 use serde::Serialize;
 

@@ -23,10 +23,8 @@ pub(crate) async fn run(args: AskArgs) -> Result<u8, Failure> {
         && !args.no_stream
         && (std::io::stdout().is_terminal() || config.enable_streaming);
     let agent = agent::build(config).await?;
-    let options = QueryOptions {
-        session_id: args.session.clone(),
-        ..QueryOptions::default()
-    };
+    let mut options = QueryOptions::default();
+    options.session_id = args.session.clone();
     let result = if stream {
         ask_streaming(&agent, &args.question, options).await
     } else {
@@ -91,6 +89,7 @@ async fn consume(
                 }
                 return Ok((*response, printed));
             }
+            _ => {}
         }
     }
     spinner.clear();

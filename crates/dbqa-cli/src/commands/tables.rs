@@ -1,6 +1,8 @@
 //! `dbqa tables`: what the relevant-table selection would put in the prompt.
 
-use dbqa_agent::{PromptContext, render_schema, select_tables, system_prompt};
+use dbqa_agent::prompt::{PromptContext, system_prompt};
+use dbqa_agent::render::render_schema;
+use dbqa_agent::selection::select_tables;
 use serde::Serialize;
 
 use crate::cli::TablesArgs;
@@ -11,7 +13,7 @@ use crate::output;
 #[derive(Serialize)]
 struct Report<'a> {
     question: &'a str,
-    tables: &'a [dbqa_agent::ScoredTable],
+    tables: &'a [dbqa_agent::selection::ScoredTable],
     total_tables: usize,
     whole_schema: bool,
     prompt_tokens: usize,

@@ -59,7 +59,7 @@ impl Selection {
 ///     primary_key: None, foreign_keys: vec![], indexes: vec![], comment: None,
 /// };
 /// let schema = Schema { dialect: Dialect::Sqlite, tables: vec![table("customers"), table("orders"), table("staff")] };
-/// let selection = dbqa_agent::select_tables(&schema, "How many clients are there?", 1);
+/// let selection = dbqa_agent::selection::select_tables(&schema, "How many clients are there?", 1);
 /// assert_eq!(selection.names(), ["customers"]);
 /// ```
 pub fn select_tables(schema: &Schema, question: &str, max_tables: usize) -> Selection {
