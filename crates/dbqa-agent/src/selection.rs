@@ -56,7 +56,7 @@ impl Selection {
 /// let table = |name: &str| Table {
 ///     schema: None, name: name.into(), kind: TableKind::Table,
 ///     columns: vec![Column { name: "id".into(), data_type: "int".into(), nullable: false, default: None, comment: None }],
-///     primary_key: None, foreign_keys: vec![], indexes: vec![], comment: None,
+///     primary_key: None, foreign_keys: vec![], indexes: vec![], comment: None, definition: None,
 /// };
 /// let schema = Schema { dialect: Dialect::Sqlite, tables: vec![table("customers"), table("orders"), table("staff")] };
 /// let selection = dbqa_agent::selection::select_tables(&schema, "How many clients are there?", 1);

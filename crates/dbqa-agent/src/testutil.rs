@@ -40,6 +40,7 @@ pub(crate) fn table(
             .collect(),
         indexes: vec![],
         comment: None,
+        definition: None,
     }
 }
 

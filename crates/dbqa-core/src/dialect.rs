@@ -158,3 +158,68 @@ mod tests {
         assert_eq!(Dialect::MsSql.quote_identifier("a]b"), "[a]]b]");
     }
 }
+
+/// How a database server resolves and compares table names: what an unqualified name
+/// means and whether case matters. Connectors read it from the server
+/// ([`Database::name_rules`](crate::Database::name_rules)); the guard compares table
+/// lists with it.
+///
+/// ```
+/// use dbqa_core::{Dialect, NameRules};
+/// let rules = NameRules::for_dialect(Dialect::Postgres);
+/// assert_eq!(rules.default_schema.as_deref(), Some("public"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NameRules {
+    /// The schema an unqualified table name resolves to: the first schema of the search
+    /// path (PostgreSQL), the user's default schema (SQL Server), the current database
+    /// (MySQL) or `main` (SQLite). `None` when unknown: then a qualified MySQL name counts
+    /// as another database.
+    pub default_schema: Option<String>,
+    /// The current database, for three-part names (PostgreSQL, SQL Server).
+    pub default_database: Option<String>,
+    /// Whether two names that differ only in case are different tables: PostgreSQL for
+    /// quoted names (unquoted ones fold to lower case), MySQL when
+    /// `lower_case_table_names = 0`.
+    pub case_sensitive: bool,
+}
+
+impl NameRules {
+    /// What a server of `dialect` does when nothing more is known: `public`, `dbo`,
+    /// `main`; case-sensitive PostgreSQL and MySQL (its default on Linux).
+    pub fn for_dialect(dialect: Dialect) -> Self {
+        let (schema, case_sensitive) = match dialect {
+            Dialect::Postgres => (Some("public"), true),
+            Dialect::MySql => (None, true),
+            Dialect::Sqlite => (Some("main"), false),
+            Dialect::MsSql => (Some("dbo"), false),
+        };
+        Self {
+            default_schema: schema.map(str::to_string),
+            default_database: None,
+            case_sensitive,
+        }
+    }
+
+    /// These rules with `schema` as the default schema.
+    #[must_use]
+    pub fn with_default_schema(mut self, schema: Option<String>) -> Self {
+        self.default_schema = schema;
+        self
+    }
+
+    /// These rules with `database` as the current database.
+    #[must_use]
+    pub fn with_default_database(mut self, database: Option<String>) -> Self {
+        self.default_database = database;
+        self
+    }
+
+    /// These rules with names compared case-sensitively or not.
+    #[must_use]
+    pub fn with_case_sensitive(mut self, case_sensitive: bool) -> Self {
+        self.case_sensitive = case_sensitive;
+        self
+    }
+}

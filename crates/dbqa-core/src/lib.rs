@@ -46,7 +46,7 @@ pub use config::{
     InjectionPolicy, ModelConfig, ModelStrategy, ModelTier, ProviderKind, SafetyConfig,
     SessionBackendKind, SslConfig, ToolMode, parse_bool,
 };
-pub use dialect::{ALL_DIALECTS, Dialect, UnknownDialect};
+pub use dialect::{ALL_DIALECTS, Dialect, NameRules, UnknownDialect};
 pub use error::{ConfigError, DatabaseError, LlmError, StoreError};
 pub use hash::stable_hash;
 pub use message::{

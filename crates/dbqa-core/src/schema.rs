@@ -78,6 +78,10 @@ pub struct Table {
     /// The table comment, where the database has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// A view's defining query as the database reports it (`SELECT …`), so the tables it
+    /// reads can be known; `None` for tables and where the database does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 impl Table {
@@ -177,6 +181,7 @@ mod tests {
             foreign_keys: vec![],
             indexes: vec![],
             comment: None,
+            definition: None,
         }
     }
 

@@ -8,8 +8,8 @@ use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChatRequest, ChatResponse, DatabaseError, Dialect, LlmError, Message, Rows, Schema, StoreError,
-    StreamEvent,
+    ChatRequest, ChatResponse, DatabaseError, Dialect, LlmError, Message, NameRules, Rows, Schema,
+    StoreError, StreamEvent,
 };
 
 /// How to run one query.
@@ -61,6 +61,12 @@ pub trait Database: Send + Sync {
     /// A stable identity for the database without credentials (the redacted URL),
     /// used in cache keys and messages.
     fn identity(&self) -> &str;
+
+    /// How this server resolves and compares table names (read from it at connect
+    /// where it can be: the search path, the current database, `lower_case_table_names`).
+    fn name_rules(&self) -> NameRules {
+        NameRules::for_dialect(self.dialect())
+    }
 
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), DatabaseError>;

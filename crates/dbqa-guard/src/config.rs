@@ -1,6 +1,6 @@
 //! What the guard enforces: [`GuardConfig`] and its chainable setters.
 
-use dbqa_core::{Dialect, SafetyConfig};
+use dbqa_core::{Dialect, NameRules, SafetyConfig};
 
 /// The default longest statement the guard will look at, in characters.
 pub const DEFAULT_MAX_LENGTH: usize = 10_000;
@@ -26,10 +26,18 @@ pub struct GuardConfig {
     /// Only one plain query may run (default `true`). When `false`, writes and DDL are
     /// accepted, but table lists, system catalogs and the function denylist still apply.
     pub read_only: bool,
-    /// When not empty, only these tables may be read (matched without schema qualifier).
+    /// When not empty, only these tables may be read. `schema.table` allows that table
+    /// only; an unqualified entry allows the table in the default schema (or MySQL
+    /// database) only; names compare the server's way ([`name_rules`](Self::name_rules)).
     pub allowed_tables: Vec<String>,
-    /// These tables may never be read (matched without schema qualifier and case).
+    /// These tables may never be read. Names compare without case; an unqualified entry
+    /// blocks the name in every schema.
     pub blocked_tables: Vec<String>,
+    /// Functions accepted beyond the dialect's analyst functions (`ALLOWED_FUNCTIONS`;
+    /// a qualified entry such as `dbo.fiscal_year` allows that qualified call).
+    pub allowed_functions: Vec<String>,
+    /// How the server resolves and compares table names (default schema, case).
+    pub name_rules: NameRules,
     /// Whether system catalogs (`information_schema`, `pg_catalog`, `sqlite_master`,
     /// `mysql.*`, `sys.*`, …) may be read (default `false`).
     pub allow_system_catalogs: bool,
@@ -48,6 +56,8 @@ impl GuardConfig {
             read_only: true,
             allowed_tables: Vec::new(),
             blocked_tables: Vec::new(),
+            allowed_functions: Vec::new(),
+            name_rules: NameRules::for_dialect(dialect),
             allow_system_catalogs: false,
             max_rows: None,
             max_length: DEFAULT_MAX_LENGTH,
@@ -55,7 +65,8 @@ impl GuardConfig {
     }
 
     /// What dbqa's safety settings ask of the guard for `dialect`: `READ_ONLY`,
-    /// `ALLOWED_TABLES`, `BLOCKED_TABLES`, `MAX_RESULT_ROWS` and `MAX_SQL_LENGTH`.
+    /// `ALLOWED_TABLES`, `BLOCKED_TABLES`, `ALLOWED_FUNCTIONS`, `MAX_RESULT_ROWS` and
+    /// `MAX_SQL_LENGTH`. Set the server's [`name_rules`](Self::name_rules) as well.
     ///
     /// ```
     /// use dbqa_core::{AgentConfig, Dialect};
@@ -73,6 +84,7 @@ impl GuardConfig {
             .read_only(safety.read_only)
             .allowed_tables(safety.allowed_tables.iter().cloned())
             .blocked_tables(safety.blocked_tables.iter().cloned())
+            .allowed_functions(safety.allowed_functions.iter().cloned())
             .max_rows(Some(safety.max_result_rows as u64))
             .max_length(safety.max_sql_length)
     }
@@ -103,6 +115,24 @@ impl GuardConfig {
         S: Into<String>,
     {
         self.blocked_tables = tables.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the functions accepted beyond the dialect's analyst functions.
+    #[must_use]
+    pub fn allowed_functions<I, S>(mut self, functions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_functions = functions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets how the server resolves and compares table names.
+    #[must_use]
+    pub fn name_rules(mut self, rules: NameRules) -> Self {
+        self.name_rules = rules;
         self
     }
 

@@ -1,12 +1,13 @@
 //! [`Guard`]: parse, walk, apply the policy, rewrite the row limit, render.
 
-use dbqa_core::Dialect;
+use dbqa_core::{Dialect, Schema, Table};
 use sqlparser::ast::{Expr, Statement, Value};
 use sqlparser::dialect::{MsSqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
 use crate::config::GuardConfig;
-use crate::names::configured_name;
+use crate::functions::FunctionPolicy;
+use crate::names::{BlockedName, Resolved, Resolver, TableRef, parse_configured, stored};
 use crate::rules::catalogs;
 use crate::verdict::{Accepted, Rejection, StatementKind, Violation, Warning};
 use crate::walk::{Walk, construct};
@@ -29,10 +30,11 @@ use crate::walk::{Walk, construct};
 #[derive(Debug, Clone)]
 pub struct Guard {
     config: GuardConfig,
-    /// Allowed names, normalised the dialect's way.
-    allowed: Vec<String>,
-    /// Blocked names, lower case.
-    blocked: Vec<String>,
+    functions: FunctionPolicy,
+    resolver: Resolver,
+    /// Allowed names, resolved the server's way.
+    allowed: Vec<Resolved>,
+    blocked: Vec<BlockedName>,
 }
 
 /// The parsed statements, or why there are none.
@@ -136,17 +138,21 @@ fn classify(statement: &Statement, read_only: bool) -> (StatementKind, Option<Vi
 impl Guard {
     /// A guard enforcing `config`.
     pub fn new(config: GuardConfig) -> Self {
+        let resolver = Resolver::new(config.dialect, config.name_rules.clone());
         let allowed = config
             .allowed_tables
             .iter()
-            .map(|t| configured_name(t, config.dialect).0)
+            .map(|t| resolver.resolve(&parse_configured(t)))
+            .filter(|r| !r.name.is_empty())
             .collect();
         let blocked = config
             .blocked_tables
             .iter()
-            .map(|t| configured_name(t, config.dialect).1)
+            .filter_map(|t| BlockedName::new(t))
             .collect();
         Self {
+            functions: FunctionPolicy::new(config.dialect, &config.allowed_functions),
+            resolver,
             config,
             allowed,
             blocked,
@@ -177,7 +183,7 @@ impl Guard {
                 count: statements.len(),
             });
         }
-        let mut walk = Walk::new(config.dialect, config.read_only);
+        let mut walk = Walk::new(config.dialect, config.read_only, Some(&self.functions));
         let mut kind = StatementKind::Query;
         for statement in &statements {
             let (statement_kind, violation) = classify(statement, config.read_only);
@@ -230,7 +236,7 @@ impl Guard {
         })
     }
 
-    fn check_tables(&self, walk: &Walk, violations: &mut Vec<Violation>) {
+    fn check_tables(&self, walk: &Walk<'_>, violations: &mut Vec<Violation>) {
         let catalogs = catalogs(self.config.dialect);
         for table in &walk.tables {
             let is_catalog = catalogs.contains(&table.qualifiers, &table.lower);
@@ -239,17 +245,143 @@ impl Guard {
                     table: table.display.clone(),
                 });
             }
-            if self.blocked.contains(&table.lower) {
-                violations.push(Violation::TableBlocked {
-                    table: table.display.clone(),
-                });
-            } else if !self.allowed.is_empty() && !is_catalog && !self.allowed.contains(&table.name)
-            {
-                violations.push(Violation::TableNotAllowed {
-                    table: table.display.clone(),
-                });
+            if let Some(violation) = self.table_violation(table, is_catalog) {
+                violations.push(violation);
             }
         }
+    }
+
+    /// Why the lists refuse `table`, if they do.
+    fn table_violation(&self, table: &TableRef, is_catalog: bool) -> Option<Violation> {
+        let display = || table.display.clone();
+        let default_schema = self.config.name_rules.default_schema.as_deref();
+        if self
+            .blocked
+            .iter()
+            .any(|b| b.matches(&table.parts, default_schema))
+        {
+            return Some(Violation::TableBlocked { table: display() });
+        }
+        if is_catalog {
+            return None;
+        }
+        let resolved = self.resolver.resolve(&table.parts);
+        let listed = self.allowed.contains(&resolved);
+        if !self.allowed.is_empty() && !listed {
+            return Some(Violation::TableNotAllowed { table: display() });
+        }
+        if !listed && self.resolver.is_other_database(&resolved) {
+            return Some(Violation::OtherDatabase { table: display() });
+        }
+        None
+    }
+
+    /// Whether a table as the database stores it (its schema and exact name, as in
+    /// [`Schema`]) may be read: what may be shown, sampled, indexed or described.
+    ///
+    /// ```
+    /// use dbqa_core::Dialect;
+    /// use dbqa_guard::{Guard, GuardConfig};
+    /// let guard = Guard::new(GuardConfig::new(Dialect::Postgres).allowed_tables(["public.orders"]));
+    /// assert!(guard.allows_stored_table(Some("public"), "orders"));
+    /// assert!(!guard.allows_stored_table(Some("hr"), "orders"));
+    /// ```
+    pub fn allows_stored_table(&self, schema: Option<&str>, name: &str) -> bool {
+        let parts = stored(schema, name);
+        let display = match schema {
+            Some(s) => format!("{s}.{name}"),
+            None => name.to_string(),
+        };
+        let table = TableRef {
+            display,
+            qualifiers: schema.iter().map(|s| s.to_lowercase()).collect(),
+            lower: name.to_lowercase(),
+            parts,
+        };
+        let is_catalog = catalogs(self.config.dialect).contains(&table.qualifiers, &table.lower);
+        !is_catalog && self.table_violation(&table, false).is_none()
+    }
+
+    /// What of `schema` this guard lets be seen, and the guard to check SQL with from then
+    /// on. Tables the lists refuse are left out, with the foreign keys pointing at them;
+    /// so is every view whose definition reads a blocked table or view (or cannot be
+    /// read, when a block list is set), and the returned guard blocks those views too.
+    pub fn visible(&self, schema: &Schema) -> (Schema, Guard) {
+        let mut hidden: Vec<&Table> = schema
+            .tables
+            .iter()
+            .filter(|t| !self.allows_stored_table(t.schema.as_deref(), &t.name))
+            .collect();
+        let mut blocked = self.config.blocked_tables.clone();
+        // Views over views: repeat until no more views are hidden.
+        loop {
+            let before = hidden.len();
+            let guard = Guard::new(self.config.clone().blocked_tables(blocked.clone()));
+            for view in schema.tables.iter().filter(|t| t.definition.is_some()) {
+                if hidden.iter().any(|h| std::ptr::eq(*h, view)) {
+                    continue;
+                }
+                if !guard.view_is_visible(view) {
+                    blocked.push(view.qualified_name());
+                    hidden.push(view);
+                }
+            }
+            if hidden.len() == before {
+                break;
+            }
+        }
+        let is_hidden = |schema_name: Option<&str>, name: &str| {
+            hidden.iter().any(|h| {
+                h.name.eq_ignore_ascii_case(name)
+                    && (schema_name.is_none()
+                        || h.schema.as_deref().map(str::to_lowercase)
+                            == schema_name.map(str::to_lowercase))
+            })
+        };
+        let tables = schema
+            .tables
+            .iter()
+            .filter(|t| !hidden.iter().any(|h| std::ptr::eq(*h, *t)))
+            .map(|t| {
+                let mut t = t.clone();
+                t.foreign_keys
+                    .retain(|fk| !is_hidden(fk.referenced_schema.as_deref(), &fk.referenced_table));
+                t
+            })
+            .collect();
+        let visible = Schema {
+            dialect: schema.dialect,
+            tables,
+        };
+        let guard = Guard::new(self.config.clone().blocked_tables(blocked));
+        (visible, guard)
+    }
+
+    /// A view may be seen unless its definition reads a blocked table (or view). An
+    /// unreadable definition hides it only when a block list is set; an allow list
+    /// decides about the view itself, not about what it reads.
+    fn view_is_visible(&self, view: &Table) -> bool {
+        let Some(definition) = &view.definition else {
+            return true;
+        };
+        let Ok(statements) = parse(definition, self.config.dialect) else {
+            return self.blocked.is_empty();
+        };
+        let mut walk = Walk::new(self.config.dialect, false, None);
+        for statement in &statements {
+            // SQLite and SQL Server report the whole `CREATE VIEW … AS SELECT …`: only
+            // its query reads tables (the view's own name is not one of them).
+            match statement {
+                Statement::CreateView(view) => walk.query(&view.query),
+                other => walk.statement(other),
+            }
+        }
+        let default_schema = self.config.name_rules.default_schema.as_deref();
+        !walk.tables.iter().any(|read| {
+            self.blocked
+                .iter()
+                .any(|b| b.matches(&read.parts, default_schema))
+        })
     }
 }
 
@@ -269,7 +401,7 @@ impl Guard {
 /// ```
 pub fn referenced_tables(sql: &str, dialect: Dialect) -> Result<Vec<String>, Rejection> {
     let statements = parse(sql, dialect)?;
-    let mut walk = Walk::new(dialect, false);
+    let mut walk = Walk::new(dialect, false, None);
     for statement in &statements {
         walk.statement(statement);
     }

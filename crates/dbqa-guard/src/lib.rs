@@ -5,10 +5,14 @@
 //! - [`Guard`] and [`GuardConfig`]: one statement in, [`Accepted`] or [`Rejection`] out;
 //! - the policy: read-only means exactly one plain query (no DML, DDL, transaction
 //!   control, `SELECT … INTO`, locking clauses, data-modifying CTEs, `EXPLAIN ANALYZE`);
-//!   a denylist of functions with side effects ([`rules`]); system catalogs refused
-//!   unless allowed; allow and block lists matched on every table the statement reads
-//!   (joins, subqueries, CTE bodies, set operations, table functions), with the
-//!   statement's own CTE names excluded and names compared the dialect's way;
+//!   an allowlist of the functions analysts use, per dialect ([`functions`]), wherever a
+//!   call appears; system catalogs refused unless allowed ([`rules`]); allow and block
+//!   lists matched on every table the statement reads (joins, subqueries, CTE bodies,
+//!   set operations, table functions), with the statement's own CTE names excluded and
+//!   names resolved and compared the server's way ([`NameRules`]): qualified entries,
+//!   the default schema, case rules, other databases refused;
+//! - [`Guard::visible`]: the part of a schema the lists let anyone see (blocked means
+//!   invisible, views over blocked tables included);
 //! - the row-limit rewrite (`LIMIT`, `FETCH FIRST`, `TOP`, `OFFSET … FETCH`);
 //! - [`Verdict`], the JSON form of a check.
 //!
@@ -57,6 +61,7 @@
 //! This crate has no cargo features.
 
 mod config;
+pub mod functions;
 mod guard;
 mod limit;
 mod names;
@@ -65,7 +70,7 @@ mod verdict;
 mod walk;
 
 pub use config::{DEFAULT_MAX_LENGTH, GuardConfig};
-pub use dbqa_core::Dialect;
+pub use dbqa_core::{Dialect, NameRules};
 pub use guard::{Guard, referenced_tables};
 pub use verdict::{
     Accepted, Finding, Outcome, Rejection, StatementKind, Verdict, Violation, Warning,

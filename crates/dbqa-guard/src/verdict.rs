@@ -126,13 +126,21 @@ pub enum Violation {
         /// The construct, e.g. `DROP TABLE`, `SELECT ... INTO`, `FOR UPDATE`.
         construct: String,
     },
-    /// A function on the denylist (side effects, file or network access, sleeping).
+    /// A function outside the allowlist: only the dialect's analyst functions (and
+    /// those added with `ALLOWED_FUNCTIONS`) may be called.
     #[error(
-        "function `{name}` is not allowed: it has side effects, reaches outside the database or can stall it"
+        "function `{name}` is not allowed: use the usual string, math, date, aggregate and window functions"
     )]
     ForbiddenFunction {
-        /// The function's name as written (without schema).
+        /// The function's name as written (with its qualifier, if any).
         name: String,
+    },
+    /// A table in another database (MySQL `db.t`, SQL Server `db.schema.t`) that the
+    /// allow list does not name.
+    #[error("table `{table}` is in another database: only the connected database may be read")]
+    OtherDatabase {
+        /// The table, normalised.
+        table: String,
     },
     /// A table outside the configured allow list.
     #[error("table `{table}` is not in the allowed tables")]
@@ -183,6 +191,7 @@ impl Violation {
             Violation::MultipleStatements { .. } => "multiple_statements",
             Violation::NotReadOnly { .. } => "not_read_only",
             Violation::ForbiddenFunction { .. } => "forbidden_function",
+            Violation::OtherDatabase { .. } => "other_database",
             Violation::TableNotAllowed { .. } => "table_not_allowed",
             Violation::TableBlocked { .. } => "table_blocked",
             Violation::SystemCatalog { .. } => "system_catalog",

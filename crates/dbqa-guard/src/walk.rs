@@ -1,5 +1,6 @@
 //! One pass over a parsed statement: every table it reads (with CTE scoping), every
-//! construct that is not read-only, every denied function, and the warnings.
+//! construct that is not read-only, every function outside the allowlist, and the
+//! warnings.
 
 use std::ops::ControlFlow;
 
@@ -9,8 +10,8 @@ use sqlparser::ast::{
     Select, SelectItem, SetExpr, Statement, TableFactor, Visit, Visitor,
 };
 
+use crate::functions::FunctionPolicy;
 use crate::names::{TableRef, normalise_ident};
-use crate::rules::denied_function;
 use crate::verdict::{Violation, Warning};
 
 /// The CTE names one query defines, and how many of them are in scope right now.
@@ -24,8 +25,10 @@ struct Scope {
 }
 
 /// What one walk found.
-pub(crate) struct Walk {
+pub(crate) struct Walk<'a> {
     dialect: Dialect,
+    /// The functions that may be called; `None` when only the tables are wanted.
+    functions: Option<&'a FunctionPolicy>,
     read_only: bool,
     scopes: Vec<Scope>,
     statement_depth: usize,
@@ -44,10 +47,15 @@ fn self_reference_is_recursion(dialect: Dialect) -> bool {
     matches!(dialect, Dialect::Sqlite | Dialect::MsSql)
 }
 
-impl Walk {
-    pub(crate) fn new(dialect: Dialect, read_only: bool) -> Self {
+impl<'a> Walk<'a> {
+    pub(crate) fn new(
+        dialect: Dialect,
+        read_only: bool,
+        functions: Option<&'a FunctionPolicy>,
+    ) -> Self {
         Self {
             dialect,
+            functions,
             read_only,
             scopes: Vec::new(),
             statement_depth: 0,
@@ -62,6 +70,11 @@ impl Walk {
     /// Walks one statement.
     pub(crate) fn statement(&mut self, statement: &Statement) {
         let _ = statement.visit(self);
+    }
+
+    /// Walks one query (a view's body).
+    pub(crate) fn query(&mut self, query: &Query) {
+        let _ = query.visit(self);
     }
 
     pub(crate) fn violation(&mut self, violation: Violation) {
@@ -94,30 +107,14 @@ impl Walk {
         }
     }
 
-    /// Refuses a denied function; `true` when it was.
-    fn function(&mut self, name: &ObjectName) -> bool {
-        let Some(last) = name.0.last() else {
-            return false;
+    /// Refuses a function outside the allowlist.
+    fn function(&mut self, name: &ObjectName) {
+        let Some(policy) = self.functions else {
+            return;
         };
-        let text = match last {
-            ObjectNamePart::Identifier(ident) => ident.value.clone(),
-            ObjectNamePart::Function(_) => last.to_string(),
-        };
-        let denied = denied_function(&text).is_some();
-        if denied {
-            self.violation(Violation::ForbiddenFunction { name: text });
-        }
-        denied
-    }
-
-    /// A function in `FROM`: denied functions and catalog functions are refused.
-    fn table_function(&mut self, name: &ObjectName) {
-        if !self.function(name)
-            && let Some(table) = TableRef::new(name, self.dialect)
-            && crate::rules::catalogs(self.dialect).contains(&table.qualifiers, &table.lower)
-        {
-            self.violation(Violation::SystemCatalog {
-                table: table.display,
+        if !policy.allows(name) {
+            self.violation(Violation::ForbiddenFunction {
+                name: name.to_string(),
             });
         }
     }
@@ -184,7 +181,7 @@ pub(crate) fn construct(statement: &Statement) -> String {
     }
 }
 
-impl Visitor for Walk {
+impl Visitor for Walk<'_> {
     type Break = ();
 
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
@@ -340,10 +337,10 @@ impl Visitor for Walk {
                 args: Some(_),
                 ..
             } => {
-                self.table_function(name);
+                self.function(name);
                 self.next_relation_is_function = true;
             }
-            TableFactor::Function { name, .. } => self.table_function(name),
+            TableFactor::Function { name, .. } => self.function(name),
             _ => {}
         }
         ControlFlow::Continue(())
@@ -375,7 +372,7 @@ impl Visitor for Walk {
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         if let Expr::Function(function) = expr {
-            let _ = self.function(&function.name);
+            self.function(&function.name);
         }
         ControlFlow::Continue(())
     }

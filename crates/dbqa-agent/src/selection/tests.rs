@@ -112,6 +112,7 @@ fn compound_names_match_words_written_apart_or_inside() {
         foreign_keys: vec![],
         indexes: vec![],
         comment: None,
+        definition: None,
     };
     let schema = Schema {
         dialect: dbqa_core::Dialect::Sqlite,

@@ -173,6 +173,19 @@ fn settings() -> Vec<(
         ("BLOCKED_TABLES", "[]", "secret", "[\"secret\"]", |c| {
             format!("{:?}", c.safety.blocked_tables)
         }),
+        (
+            "ALLOWED_FUNCTIONS",
+            "[]",
+            "similarity",
+            "[\"similarity\"]",
+            |c| format!("{:?}", c.safety.allowed_functions),
+        ),
+        ("MAX_RESULT_BYTES", "16777216", "4096", "4096", |c| {
+            c.safety.max_result_bytes.to_string()
+        }),
+        ("SEND_ROWS_TO_LLM", "true", "false", "false", |c| {
+            c.safety.send_rows_to_llm.to_string()
+        }),
         ("QUERY_TIMEOUT", "30s", "0.5", "500ms", |c| {
             format!("{:?}", c.safety.query_timeout)
         }),
@@ -283,6 +296,8 @@ fn invalid_values_name_the_variable_and_the_value() {
         ("CACHE_ENABLED", "2"),
         ("SSL_VERIFY", "sure"),
         ("QUERY_TIMEOUT", "soon"),
+        ("MAX_RESULT_BYTES", "12"),
+        ("SEND_ROWS_TO_LLM", "maybe"),
     ];
     for (name, value) in cases {
         let env = Environment::from_maps([(name, value)], none());

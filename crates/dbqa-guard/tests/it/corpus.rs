@@ -4,7 +4,9 @@
 //! A file holds cases separated by `-- case: <name>` lines. Directly after that line,
 //! optional directives:
 //! - `-- dialects: sqlite postgres` (default: all four);
-//! - `-- config: allow=a,b block=c,d max_rows=10 read_write catalogs max_length=20`.
+//! - `-- config: allow=a,b block=c,d functions=f,g schema=s database=d case_insensitive
+//!   max_rows=10 read_write catalogs max_length=20` (`schema`, `database` and
+//!   `case_insensitive` set the server's [`NameRules`](dbqa_core::NameRules)).
 //!
 //! Everything up to the next `-- case:` line is the SQL (trailing blank lines trimmed).
 //! Dialects that give the same verdict are printed together.
@@ -66,9 +68,14 @@ fn config(dialect: Dialect, directives: &[String]) -> GuardConfig {
     let mut config = GuardConfig::new(dialect);
     for directive in directives {
         let (key, value) = directive.split_once('=').unwrap_or((directive, ""));
+        let rules = config.name_rules.clone();
         config = match key {
             "allow" => config.allowed_tables(list(value)),
             "block" => config.blocked_tables(list(value)),
+            "functions" => config.allowed_functions(list(value)),
+            "schema" => config.name_rules(rules.with_default_schema(Some(value.into()))),
+            "database" => config.name_rules(rules.with_default_database(Some(value.into()))),
+            "case_insensitive" => config.name_rules(rules.with_case_sensitive(false)),
             "max_rows" => config.max_rows(Some(value.parse().expect("max_rows number"))),
             "max_length" => config.max_length(value.parse().expect("max_length number")),
             "read_write" => config.read_only(false),
@@ -138,6 +145,7 @@ fn corpus_has_at_least_150_cases_and_every_violation_kind() {
         "forbidden_function",
         "table_not_allowed",
         "table_blocked",
+        "other_database",
         "system_catalog",
         "unbounded_limit",
         "select_star",

@@ -7,6 +7,7 @@
 mod corpus;
 mod fuzz;
 mod spider;
+mod visible;
 
 use dbqa_core::Dialect;
 use dbqa_guard::{Accepted, Guard, GuardConfig, Rejection, Verdict};
@@ -28,8 +29,8 @@ fn rejection_display_lists_every_violation() {
     assert_eq!(
         rejection.to_string(),
         "sql rejected: not read-only: FOR UPDATE is not allowed, only a plain query; \
-         function `pg_sleep` is not allowed: it has side effects, reaches outside the \
-         database or can stall it"
+         function `pg_sleep` is not allowed: use the usual string, math, date, aggregate \
+         and window functions"
     );
     let as_error: &dyn std::error::Error = &rejection;
     assert!(as_error.to_string().starts_with("sql rejected"));

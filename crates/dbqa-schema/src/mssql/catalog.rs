@@ -17,9 +17,10 @@ const SCOPE: &str = "s.name IN (SELECT value FROM STRING_SPLIT(@P1, ','))
 /// Tables and views with their descriptions.
 pub(crate) fn objects_sql() -> String {
     format!(
-        "SELECT s.name, o.name, RTRIM(o.type), CAST(ep.value AS nvarchar(max))
+        "SELECT s.name, o.name, RTRIM(o.type), CAST(ep.value AS nvarchar(max)), m.definition
          FROM sys.objects o
          JOIN sys.schemas s ON s.schema_id = o.schema_id
+         LEFT JOIN sys.sql_modules m ON m.object_id = o.object_id
          LEFT JOIN sys.extended_properties ep
            ON ep.class = 1 AND ep.major_id = o.object_id AND ep.minor_id = 0
           AND ep.name = 'MS_Description'
@@ -151,6 +152,7 @@ pub(super) async fn extract(
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             comment: text(&row, 3),
+            definition: text(&row, 4),
         });
     }
     let find = |row: &Row| {

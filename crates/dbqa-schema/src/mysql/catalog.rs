@@ -13,11 +13,14 @@ const SYSTEM: &str = "('mysql', 'information_schema', 'performance_schema', 'sys
 /// Tables and views with their comments.
 pub(super) fn tables_sql() -> String {
     format!(
-        "SELECT CAST(TABLE_SCHEMA AS CHAR), CAST(TABLE_NAME AS CHAR), CAST(TABLE_TYPE AS CHAR),
-                CAST(TABLE_COMMENT AS CHAR)
-         FROM information_schema.TABLES
-         WHERE FIND_IN_SET(TABLE_SCHEMA, ?) AND TABLE_SCHEMA NOT IN {SYSTEM}
-         ORDER BY TABLE_SCHEMA, TABLE_NAME"
+        "SELECT CAST(t.TABLE_SCHEMA AS CHAR), CAST(t.TABLE_NAME AS CHAR),
+                CAST(t.TABLE_TYPE AS CHAR), CAST(t.TABLE_COMMENT AS CHAR),
+                CAST(v.VIEW_DEFINITION AS CHAR)
+         FROM information_schema.TABLES t
+         LEFT JOIN information_schema.VIEWS v
+           ON v.TABLE_SCHEMA = t.TABLE_SCHEMA AND v.TABLE_NAME = t.TABLE_NAME
+         WHERE FIND_IN_SET(t.TABLE_SCHEMA, ?) AND t.TABLE_SCHEMA NOT IN {SYSTEM}
+         ORDER BY t.TABLE_SCHEMA, t.TABLE_NAME"
     )
 }
 
@@ -108,6 +111,7 @@ pub(super) async fn extract(
             indexes: Vec::new(),
             // Views carry the comment `VIEW`, which says nothing.
             comment: non_empty(text(&row, 3)?).filter(|_| !view),
+            definition: non_empty(text(&row, 4)?).filter(|_| view),
         });
     }
     let find = |row: &MySqlRow| -> Result<Option<usize>, sqlx::Error> {

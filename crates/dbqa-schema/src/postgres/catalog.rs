@@ -17,7 +17,8 @@ const SCOPE: &str = "n.nspname = ANY(COALESCE($1::text[], current_schemas(false)
 /// (partitions are described through their parent).
 pub(super) fn relations_sql() -> String {
     format!(
-        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, d.description
+        "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, d.description,
+                CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END
          FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
          LEFT JOIN pg_description d
@@ -109,6 +110,7 @@ pub(super) async fn extract(
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             comment: row.try_get(4)?,
+            definition: row.try_get(5)?,
         });
     }
 

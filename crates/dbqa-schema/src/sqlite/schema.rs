@@ -22,7 +22,7 @@ use rusqlite::Connection;
 
 use super::conn::map_error;
 
-const OBJECTS: &str = "SELECT name, type FROM sqlite_master \
+const OBJECTS: &str = "SELECT name, type, CASE WHEN type = 'view' THEN sql END FROM sqlite_master \
      WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
      ORDER BY name";
 
@@ -71,6 +71,7 @@ fn extract_inner(conn: &Connection) -> rusqlite::Result<Schema> {
                 foreign_keys: Vec::new(),
                 indexes: Vec::new(),
                 comment: None,
+                definition: row.get(2)?,
             });
         }
     }

@@ -41,7 +41,7 @@ SELECT * FROM test.secret
 -- dialects: mssql
 -- config: block=secret
 SELECT * FROM shop.dbo.[SECRET]
--- case: block list entry given with a qualifier
+-- case: block list entry with a qualifier matches that schema only (the default schema, or any when it is unknown)
 -- config: block=public.secret
 SELECT * FROM secret
 -- case: allow list with mixed case entry

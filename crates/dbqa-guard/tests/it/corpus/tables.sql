@@ -116,3 +116,54 @@ TABLE secret
 -- case: tables of a table function with subquery are collected
 -- dialects: postgres
 SELECT * FROM generate_series(1, (SELECT max(n) FROM counts))
+-- case: a qualified allow entry matches only its schema
+-- dialects: postgres
+-- config: allow=public.t
+SELECT * FROM hr.t
+-- case: a qualified allow entry matches the unqualified name in its schema
+-- dialects: postgres
+-- config: allow=public.t
+SELECT id FROM t
+-- case: an unqualified allow entry matches the default schema only
+-- dialects: postgres sqlite mssql
+-- config: allow=t
+SELECT id FROM hr.t
+-- case: another mysql database through a qualifier
+-- dialects: mysql
+-- config: allow=t,orders schema=shop
+SELECT * FROM otherdb.orders
+-- case: the current mysql database may be named
+-- dialects: mysql
+-- config: allow=t,orders schema=shop
+SELECT id FROM shop.orders
+-- case: another mysql database without any allow list
+-- dialects: mysql
+-- config: schema=shop
+SELECT id FROM otherdb.orders
+-- case: another mysql database may be listed
+-- dialects: mysql
+-- config: allow=orders,otherdb.orders schema=shop
+SELECT id FROM otherdb.orders
+-- case: mysql table names keep case where the server does
+-- dialects: mysql
+-- config: allow=t,orders schema=shop
+SELECT id FROM ORDERS
+-- case: mysql table names fold where the server does
+-- dialects: mysql
+-- config: allow=t,orders schema=shop case_insensitive
+SELECT id FROM ORDERS
+-- case: sql server three-part name to another database
+-- dialects: mssql
+-- config: database=shop
+SELECT id FROM hr.dbo.salaries
+-- case: sql server three-part name to the current database
+-- dialects: mssql
+-- config: database=shop
+SELECT id FROM shop.dbo.orders
+-- case: sql server linked server
+-- dialects: mssql
+SELECT id FROM remote.hr.dbo.salaries
+-- case: postgres quoted names keep their case in allow lists
+-- dialects: postgres
+-- config: allow=orders
+SELECT id FROM "Orders"
