@@ -227,7 +227,9 @@ pub async fn write_refused_after_retries(db: TestDb) {
         .await
         .expect_err("refused");
     match &error {
-        Error::ValidationFailed { attempts, message } => {
+        Error::ValidationFailed {
+            attempts, message, ..
+        } => {
             assert_eq!(*attempts, 3);
             assert!(message.contains("sql rejected"), "{message}");
         }

@@ -242,7 +242,7 @@ impl AgentBuilder {
                 .await
                 .map_err(|e| Error::Build(e.to_string()))?,
         };
-        let guard = Guard::new(GuardConfig::from_safety(db.dialect(), &config.safety));
+        let guard = Guard::new(GuardConfig::for_database(db.as_ref(), &config.safety));
         let warmup = config.warmup_on_init;
         let agent = DatabaseQueryAgent {
             inner: Arc::new(Inner {

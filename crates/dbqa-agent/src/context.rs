@@ -74,12 +74,16 @@ impl Turn<'_> {
     }
 }
 
-/// The sample values of `tables`, reading those not read yet.
+/// The sample values of `tables`, reading those not read yet; none at all in privacy
+/// mode (`SEND_ROWS_TO_LLM=false`).
 pub(crate) async fn samples_for(
     inner: &Inner,
     loaded: &LoadedSchema,
     tables: &[String],
 ) -> SampleValues {
+    if !inner.config.safety.send_rows_to_llm {
+        return SampleValues::new();
+    }
     let mut samples = loaded.samples.lock().await;
     for name in tables {
         let key = name.to_lowercase();
@@ -87,7 +91,7 @@ pub(crate) async fn samples_for(
             continue;
         }
         let values = match loaded.schema.table(name) {
-            Some(table) => crate::samples::fetch(inner.db.as_ref(), table).await,
+            Some(table) => crate::samples::fetch(inner.db.as_ref(), &loaded.guard, table).await,
             None => Default::default(),
         };
         samples.insert(key, values);

@@ -27,20 +27,30 @@ pub enum Error {
         reason: String,
     },
     /// Every SQL the model wrote was refused by the guard.
-    #[error("the generated SQL was refused after {attempts} attempt(s): {message}")]
+    #[error(
+        "the generated SQL was refused after {attempts} attempt(s): {message}{}",
+        said(reply)
+    )]
     ValidationFailed {
         /// SQL attempts made.
         attempts: u32,
         /// The guard's last verdict.
         message: String,
+        /// What the model replied instead of more SQL, if it did.
+        reply: Option<String>,
     },
     /// Every SQL the model wrote failed in the database.
-    #[error("the generated SQL failed after {attempts} attempt(s): {message}")]
+    #[error(
+        "the generated SQL failed after {attempts} attempt(s): {message}{}",
+        said(reply)
+    )]
     ExecutionFailed {
         /// SQL attempts made.
         attempts: u32,
         /// The database's last error.
         message: String,
+        /// What the model replied instead of more SQL, if it did.
+        reply: Option<String>,
     },
     /// The model stopped without SQL or an answer.
     #[error("the model gave no SQL and no answer; try rephrasing the question")]
@@ -73,6 +83,14 @@ pub enum Error {
     /// The agent was closed.
     #[error("the agent is closed")]
     Closed,
+}
+
+/// The model's closing reply, for an error message.
+fn said(reply: &Option<String>) -> String {
+    match reply {
+        Some(text) => format!(" (the model then replied: {})", text.trim()),
+        None => String::new(),
+    }
 }
 
 /// `Result` with the agent's [`Error`].

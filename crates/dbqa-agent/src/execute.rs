@@ -8,14 +8,18 @@ use dbqa_cache::keys;
 use dbqa_core::{DatabaseError, ExecuteOptions, Rows};
 use dbqa_guard::{Accepted, Rejection};
 
-use crate::state::ms;
+use crate::state::{LoadedSchema, ms};
 use crate::turn::Turn;
 
 impl Turn<'_> {
-    /// The guard's verdict on `sql`, timed.
-    pub(crate) fn check_sql(&mut self, sql: &str) -> Result<Accepted, Rejection> {
+    /// The verdict of the schema's guard on `sql`, timed.
+    pub(crate) fn check_sql(
+        &mut self,
+        schema: &LoadedSchema,
+        sql: &str,
+    ) -> Result<Accepted, Rejection> {
         let started = Instant::now();
-        let checked = self.inner.guard.check(sql);
+        let checked = schema.guard.check(sql);
         self.timings.guard_ms += ms(started);
         checked
     }
@@ -28,12 +32,7 @@ impl Turn<'_> {
         if use_cache && let Some(rows) = inner.caches.query().get::<Rows>(&key).await {
             return Ok((rows, true));
         }
-        let safety = &inner.config.safety;
-        let options = ExecuteOptions {
-            timeout: safety.query_timeout,
-            max_rows: safety.max_result_rows,
-            read_only: safety.read_only,
-        };
+        let options = ExecuteOptions::from_safety(&inner.config.safety);
         let started = Instant::now();
         let rows = inner.db.execute(sql, &options).await;
         self.timings.execute_ms += ms(started);

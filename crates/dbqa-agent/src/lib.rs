@@ -55,6 +55,7 @@ mod response;
 mod samples;
 pub mod screen;
 pub mod selection;
+pub mod sentence;
 mod session;
 mod state;
 mod stats;

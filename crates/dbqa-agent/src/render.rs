@@ -111,6 +111,10 @@ pub fn render_table(table: &Table, samples: Option<&SampleValues>) -> String {
 }
 
 fn render_values(values: &[String]) -> String {
+    let values: Vec<String> = values
+        .iter()
+        .map(|v| crate::prompt::escape_data(v).into_owned())
+        .collect();
     let quoted: Vec<String> = values
         .iter()
         .map(|v| {
@@ -124,9 +128,11 @@ fn render_values(values: &[String]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-/// Collapses newlines and runs of whitespace so one item stays on one line.
+/// Collapses newlines and runs of whitespace so one item stays on one line, escaped as
+/// data (comments and values come from the database).
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::prompt::escape_data(&line).into_owned()
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub struct QueryResponse {
     pub question: String,
     /// The SQL that ran (as rewritten by the guard), unless not requested or none was needed.
     pub sql: Option<String>,
+    /// The tables the SQL reads, as the guard resolved them.
+    pub tables: Vec<String>,
     /// Result column names.
     pub columns: Vec<String>,
     /// Result rows (empty when rows were not requested).

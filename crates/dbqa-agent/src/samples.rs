@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use dbqa_core::{Database, ExecuteOptions, Table, TableKind, Value};
+use dbqa_guard::Guard;
 
 use crate::render::MAX_SAMPLE_CHARS;
 
@@ -46,9 +47,14 @@ fn is_free_text(name: &str) -> bool {
         || n.ends_with("id")
 }
 
-/// Reads the distinct values of `table`'s low-cardinality text columns. Failures are
-/// ignored: samples help the model but are never required.
-pub(crate) async fn fetch(db: &dyn Database, table: &Table) -> BTreeMap<String, Vec<String>> {
+/// Reads the distinct values of `table`'s low-cardinality text columns, each query through
+/// `guard` like any other. Failures are ignored: samples help the model but are never
+/// required.
+pub(crate) async fn fetch(
+    db: &dyn Database,
+    guard: &Guard,
+    table: &Table,
+) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     if table.kind == TableKind::View {
         return out;
@@ -80,7 +86,10 @@ pub(crate) async fn fetch(db: &dyn Database, table: &Table) -> BTreeMap<String, 
                 "SELECT DISTINCT {col} FROM {name} WHERE {col} IS NOT NULL ORDER BY {col} LIMIT {n}"
             )
         };
-        let Ok(rows) = db.execute(&sql, &options).await else {
+        let Ok(accepted) = guard.check(&sql) else {
+            continue;
+        };
+        let Ok(rows) = db.execute(&accepted.sql, &options).await else {
             continue;
         };
         if rows.len() > MAX_VALUES || rows.is_empty() {

@@ -20,7 +20,12 @@ use crate::{Error, Result};
 /// The schema as loaded once, with what is derived from it.
 #[derive(Debug)]
 pub(crate) struct LoadedSchema {
+    /// What the table lists let be seen ([`Guard::visible`]): nothing else of the
+    /// database is rendered, sampled, described or listed.
     pub(crate) schema: Schema,
+    /// The guard every SQL statement of a question passes: the configured one, also
+    /// blocking the views that read blocked tables.
+    pub(crate) guard: Guard,
     pub(crate) fingerprint: String,
     /// Sample values per table, filled lazily as tables are rendered.
     pub(crate) samples: Mutex<SampleValues>,
@@ -68,7 +73,7 @@ impl Inner {
             return Ok(Arc::clone(loaded));
         }
         let key = keys::schema_key(self.db.identity());
-        let (schema, from_cache) = match self.caches.schema().get::<Schema>(&key).await {
+        let (full, from_cache) = match self.caches.schema().get::<Schema>(&key).await {
             Some(schema) => (schema, true),
             None => {
                 let schema = self.db.extract_schema().await?;
@@ -76,10 +81,12 @@ impl Inner {
                 (schema, false)
             }
         };
+        let (schema, guard) = self.guard.visible(&full);
         self.stats.schema_load(from_cache, schema.tables.len());
         let loaded = Arc::new(LoadedSchema {
             fingerprint: schema.fingerprint(),
             schema,
+            guard,
             samples: Mutex::new(SampleValues::new()),
             loaded_at: Instant::now(),
         });

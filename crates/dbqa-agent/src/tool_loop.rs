@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use dbqa_core::{ChatRequest, DatabaseError, Message, ToolCall};
+use dbqa_guard::Warning;
 use dbqa_llm::{interpret_response, prepare_request};
 
 use crate::context::samples_for;
@@ -27,8 +28,12 @@ enum Failure {
 /// What one `run_sql` call came to.
 enum SqlRun {
     Done(Ran),
-    /// The failure, and the message the model gets back.
-    Failed(Failure, String),
+    /// The failure, what the model is told of it, and a hint to go with it.
+    Failed {
+        failure: Failure,
+        error: String,
+        hint: Option<String>,
+    },
 }
 
 /// The SQL attempts so far and the last failure.
@@ -38,13 +43,26 @@ struct Attempts {
     last: Option<Failure>,
 }
 
+/// The most of the model's closing words an error carries.
+const REPLY_CHARS: usize = 300;
+
 impl Attempts {
-    /// The error when the model runs out of attempts or turns.
-    fn give_up(self) -> Error {
+    /// The error when the model runs out of attempts or turns, or gives up in words
+    /// (`reply`) after SQL that failed: no SQL succeeded, so the question failed.
+    fn give_up(self, reply: Option<&str>) -> Error {
         let attempts = self.count;
+        let reply = reply.map(|r| r.chars().take(REPLY_CHARS).collect::<String>());
         match self.last {
-            Some(Failure::Validation(message)) => Error::ValidationFailed { attempts, message },
-            Some(Failure::Execution(message)) => Error::ExecutionFailed { attempts, message },
+            Some(Failure::Validation(message)) => Error::ValidationFailed {
+                attempts,
+                message,
+                reply,
+            },
+            Some(Failure::Execution(message)) => Error::ExecutionFailed {
+                attempts,
+                message,
+                reply,
+            },
             Some(Failure::Timeout(e)) => Error::Timeout(e),
             None => Error::NoAnswer,
         }
@@ -66,8 +84,10 @@ impl Turn<'_> {
             let turn = interpret_response(&reply, mode);
             if turn.tool_calls.is_empty() {
                 return match turn.text {
+                    // Words after failed SQL are no answer to a question about the data.
+                    Some(text) if attempts.last.is_some() => Err(attempts.give_up(Some(&text))),
                     Some(text) => Ok(Outcome::Reply(text)),
-                    None => Err(attempts.give_up()),
+                    None => Err(attempts.give_up(None)),
                 };
             }
             request.messages.push(Message::assistant_tool_calls(
@@ -83,13 +103,21 @@ impl Turn<'_> {
                         attempts.count += 1;
                         match self.run_sql(schema, call).await? {
                             SqlRun::Done(done) => {
-                                let message = prompt::sql_result_message(&done.rows);
+                                let message = if self.inner.config.safety.send_rows_to_llm {
+                                    prompt::sql_result_message(&done.rows)
+                                } else {
+                                    prompt::sql_result_summary(&done.rows)
+                                };
                                 ran = Some(done);
                                 message
                             }
-                            SqlRun::Failed(failure, message) => {
+                            SqlRun::Failed {
+                                failure,
+                                error,
+                                hint,
+                            } => {
                                 attempts.last = Some(failure);
-                                prompt::sql_error_message(&message)
+                                prompt::sql_error_message(&error, hint.as_deref())
                             }
                         }
                     }
@@ -105,11 +133,11 @@ impl Turn<'_> {
                 return Ok(Outcome::Rows(ran));
             }
             if attempts.count >= max_attempts {
-                return Err(attempts.give_up());
+                return Err(attempts.give_up(None));
             }
             self.status("correcting SQL");
         }
-        Err(attempts.give_up())
+        Err(attempts.give_up(None))
     }
 
     /// One SQL-writing call, shaped for the tool mode, with its usage recorded.
@@ -137,10 +165,11 @@ impl Turn<'_> {
     /// One `run_sql` call: its arguments, the guard, the database.
     async fn run_sql(&mut self, schema: &LoadedSchema, call: &ToolCall) -> Result<SqlRun> {
         let invalid = |message: &str| {
-            Ok(SqlRun::Failed(
-                Failure::Validation(message.to_string()),
-                message.to_string(),
-            ))
+            Ok(SqlRun::Failed {
+                failure: Failure::Validation(message.to_string()),
+                error: message.to_string(),
+                hint: None,
+            })
         };
         let Ok(args) = call.arguments_json() else {
             return invalid("the run_sql arguments are not valid JSON: send {\"sql\": \"…\"}");
@@ -157,7 +186,7 @@ impl Turn<'_> {
             .and_then(|v| v.as_str())
             .filter(|t| !t.trim().is_empty())
             .map(str::to_string);
-        let accepted = match self.check_sql(sql) {
+        let accepted = match self.check_sql(schema, sql) {
             Ok(accepted) => accepted,
             Err(rejection) => return invalid(&rejection.to_string()),
         };
@@ -167,9 +196,14 @@ impl Turn<'_> {
         self.status("running SQL");
         match self.execute(&accepted.sql).await {
             Ok((rows, from_query_cache)) => {
-                self.response
+                // A cut result says so in `truncated`; the rewrite itself is no news.
+                let worth_saying = accepted
                     .warnings
-                    .extend(accepted.warnings.iter().map(|w| w.to_string()));
+                    .iter()
+                    .filter(|w| !matches!(w, Warning::RowLimitApplied { .. }))
+                    .map(|w| w.to_string());
+                self.response.warnings.extend(worth_saying);
+                self.response.tables = accepted.tables.clone();
                 Ok(SqlRun::Done(Ran {
                     sql: accepted.sql,
                     template,
@@ -178,18 +212,19 @@ impl Turn<'_> {
                 }))
             }
             Err(e) if e.is_unreachable() => Err(Error::DatabaseUnavailable(e)),
-            Err(e @ DatabaseError::Timeout { .. }) => {
-                let message = format!("{e}: write a cheaper query");
-                Ok(SqlRun::Failed(Failure::Timeout(e), message))
-            }
+            Err(e @ DatabaseError::Timeout { .. }) => Ok(SqlRun::Failed {
+                error: e.to_string(),
+                hint: Some(String::from("Write a cheaper query.")),
+                failure: Failure::Timeout(e),
+            }),
             Err(e) => {
                 let error = e.to_string();
-                let message =
-                    match prompt::missing_column_hint(&error, &schema.schema, &accepted.tables) {
-                        Some(hint) => format!("{error}\n{hint}"),
-                        None => error.clone(),
-                    };
-                Ok(SqlRun::Failed(Failure::Execution(error), message))
+                let hint = prompt::missing_column_hint(&error, &schema.schema, &accepted.tables);
+                Ok(SqlRun::Failed {
+                    failure: Failure::Execution(error.clone()),
+                    error,
+                    hint,
+                })
             }
         }
     }
@@ -210,15 +245,14 @@ impl Turn<'_> {
             .filter_map(|n| schema.schema.table(n).map(|t| t.name.clone()))
             .collect();
         let samples = samples_for(self.inner, schema, &known).await;
-        let mut out = String::from("<data>\n");
+        let mut text = String::new();
         for name in &names {
             match schema.schema.table(name) {
-                Some(table) => out.push_str(&render_table(table, Some(&samples))),
-                None => out.push_str(&format!("unknown table `{name}`")),
+                Some(table) => text.push_str(&render_table(table, Some(&samples))),
+                None => text.push_str(&format!("unknown table `{name}`")),
             }
-            out.push('\n');
+            text.push('\n');
         }
-        out.push_str("</data>\n");
         if known.len() < names.len() {
             let all: Vec<&str> = schema
                 .schema
@@ -226,8 +260,8 @@ impl Turn<'_> {
                 .iter()
                 .map(|t| t.name.as_str())
                 .collect();
-            out.push_str(&format!("Tables that exist: {}\n", all.join(", ")));
+            text.push_str(&format!("Tables that exist: {}\n", all.join(", ")));
         }
-        out
+        prompt::as_data(&text)
     }
 }

@@ -136,7 +136,7 @@ impl<'a> Turn<'a> {
         self.load_history().await?;
         let schema = self.inner.load_schema(&mut self.timings).await?;
         self.choose_model(&schema);
-        if let Some(outcome) = self.answer_from_llm_cache().await? {
+        if let Some(outcome) = self.answer_from_llm_cache(&schema).await? {
             return self.finish(outcome).await;
         }
         let request = self.context(&schema).await;
@@ -211,7 +211,7 @@ impl<'a> Turn<'a> {
     /// The model's earlier work on this question, re-run: no LLM call. `None` when there
     /// is none, or when its SQL no longer passes the guard (then the question is worked
     /// out afresh).
-    async fn answer_from_llm_cache(&mut self) -> Result<Option<Outcome>> {
+    async fn answer_from_llm_cache(&mut self, schema: &LoadedSchema) -> Result<Option<Outcome>> {
         if !self.options.use_cache {
             return Ok(None);
         }
@@ -224,10 +224,11 @@ impl<'a> Turn<'a> {
         let outcome = match &hit.sql {
             None => Outcome::Reply(hit.answer.clone().unwrap_or_default()),
             Some(sql) => {
-                let Ok(accepted) = self.check_sql(sql) else {
+                let Ok(accepted) = self.check_sql(schema, sql) else {
                     return Ok(None);
                 };
                 let (rows, _) = self.execute(&accepted.sql).await.map_err(Error::from)?;
+                self.response.tables = accepted.tables;
                 Outcome::Rows(Ran {
                     sql: accepted.sql,
                     template: hit.template.clone(),

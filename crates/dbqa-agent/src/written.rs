@@ -1,16 +1,18 @@
 //! The answer stage: the answer in words, per answer mode — the model's template filled
-//! from the rows, an earlier written answer when the rows are the same, or a second
-//! (streamed) LLM call that writes it.
+//! from the rows, an earlier written answer when the rows are the same, the deterministic
+//! sentence for a simple result ([`crate::sentence`]), or a second (streamed) LLM call that
+//! writes it. In privacy mode (`SEND_ROWS_TO_LLM=false`) no call ever sees the rows: the
+//! sentence answers whatever the result.
 
 use std::time::Instant;
 
 use dbqa_core::{AnswerMode, StreamEvent, Usage};
 use futures::StreamExt;
 
-use crate::prompt;
 use crate::state::ms;
 use crate::turn::{Ran, Turn};
 use crate::{AgentEvent, Result, fill_template};
+use crate::{prompt, sentence};
 
 impl Turn<'_> {
     /// The answer in words; the flag says whether an LLM wrote it for this turn.
@@ -32,6 +34,14 @@ impl Turn<'_> {
         }
         if let Some(earlier) = earlier {
             return Ok((Some(earlier), false));
+        }
+        if !self.inner.config.safety.send_rows_to_llm {
+            return Ok((Some(sentence::any(&ran.rows)), false));
+        }
+        if self.mode == AnswerMode::Template
+            && let Some(text) = sentence::simple(&ran.rows)
+        {
+            return Ok((Some(text), false));
         }
         Ok((self.write_answer(ran).await?, true))
     }

@@ -87,6 +87,13 @@ pub(crate) struct CheckArgs {
     /// These tables may never be read (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "TABLES")]
     pub(crate) block_tables: Vec<String>,
+    /// Functions accepted beyond the dialect's analyst functions (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "FUNCTIONS")]
+    pub(crate) allow_functions: Vec<String>,
+    /// The schema (MySQL: database) unqualified names resolve to (default: public, dbo,
+    /// main; MySQL: unknown, so any qualified name counts as another database).
+    #[arg(long, value_name = "SCHEMA")]
+    pub(crate) default_schema: Option<String>,
     /// Cap the rows a statement may return (rewrites LIMIT/TOP).
     #[arg(long, value_name = "N")]
     pub(crate) max_rows: Option<u64>,

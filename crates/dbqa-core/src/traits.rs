@@ -19,18 +19,44 @@ pub struct ExecuteOptions {
     pub timeout: Duration,
     /// Fetch at most this many rows; `Rows::truncated` says whether more existed.
     pub max_rows: usize,
+    /// Stop fetching once the rows hold this many bytes, and cut longer cells before
+    /// copying them (`MAX_RESULT_BYTES`); `Rows::truncated` says so.
+    pub max_bytes: usize,
     /// Run inside a read-only transaction (the default and strongly advised).
     pub read_only: bool,
 }
 
+/// The default of [`ExecuteOptions::max_bytes`]: 16 MiB.
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 16 << 20;
+
 impl ExecuteOptions {
-    /// Read-only execution with the given timeout and row limit.
+    /// Read-only execution with the given timeout and row limit, and at most
+    /// [`DEFAULT_MAX_RESULT_BYTES`].
     pub fn read_only(timeout: Duration, max_rows: usize) -> Self {
         Self {
             timeout,
             max_rows,
+            max_bytes: DEFAULT_MAX_RESULT_BYTES,
             read_only: true,
         }
+    }
+
+    /// What the safety settings ask for: `QUERY_TIMEOUT`, `MAX_RESULT_ROWS`,
+    /// `MAX_RESULT_BYTES` and `READ_ONLY`.
+    pub fn from_safety(safety: &crate::SafetyConfig) -> Self {
+        Self {
+            timeout: safety.query_timeout,
+            max_rows: safety.max_result_rows,
+            max_bytes: safety.max_result_bytes,
+            read_only: safety.read_only,
+        }
+    }
+
+    /// These options with another byte bound.
+    #[must_use]
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
     }
 }
 

@@ -1,6 +1,6 @@
 //! What the guard enforces: [`GuardConfig`] and its chainable setters.
 
-use dbqa_core::{Dialect, NameRules, SafetyConfig};
+use dbqa_core::{Database, Dialect, NameRules, SafetyConfig};
 
 /// The default longest statement the guard will look at, in characters.
 pub const DEFAULT_MAX_LENGTH: usize = 10_000;
@@ -65,8 +65,9 @@ impl GuardConfig {
     }
 
     /// What dbqa's safety settings ask of the guard for `dialect`: `READ_ONLY`,
-    /// `ALLOWED_TABLES`, `BLOCKED_TABLES`, `ALLOWED_FUNCTIONS`, `MAX_RESULT_ROWS` and
-    /// `MAX_SQL_LENGTH`. Set the server's [`name_rules`](Self::name_rules) as well.
+    /// `ALLOWED_TABLES`, `BLOCKED_TABLES`, `ALLOWED_FUNCTIONS`, `MAX_RESULT_ROWS` (plus
+    /// one: the row that tells a cut result) and `MAX_SQL_LENGTH`. Set the server's
+    /// [`name_rules`](Self::name_rules) as well.
     ///
     /// ```
     /// use dbqa_core::{AgentConfig, Dialect};
@@ -76,7 +77,7 @@ impl GuardConfig {
     /// safety.blocked_tables = vec!["salaries".into()];
     /// let guard = Guard::new(GuardConfig::from_safety(Dialect::Postgres, &safety));
     /// assert!(guard.check("SELECT * FROM salaries").is_err());
-    /// assert_eq!(guard.check("SELECT name FROM staff")?.sql, "SELECT name FROM staff LIMIT 10000");
+    /// assert_eq!(guard.check("SELECT name FROM staff")?.sql, "SELECT name FROM staff LIMIT 10001");
     /// # Ok::<(), dbqa_guard::Rejection>(())
     /// ```
     pub fn from_safety(dialect: Dialect, safety: &SafetyConfig) -> Self {
@@ -85,8 +86,17 @@ impl GuardConfig {
             .allowed_tables(safety.allowed_tables.iter().cloned())
             .blocked_tables(safety.blocked_tables.iter().cloned())
             .allowed_functions(safety.allowed_functions.iter().cloned())
-            .max_rows(Some(safety.max_result_rows as u64))
+            // One row more than is fetched, so that a result cut at the limit can be
+            // told from one that fits it exactly (the connector reads `max_rows + 1`).
+            .max_rows(Some(safety.max_result_rows as u64 + 1))
             .max_length(safety.max_sql_length)
+    }
+
+    /// What dbqa's safety settings ask of the guard for `database`: its dialect and the
+    /// name rules it read from the server ([`Database::name_rules`]) with
+    /// [`from_safety`](Self::from_safety). Asks the database nothing over the network.
+    pub fn for_database(database: &dyn Database, safety: &SafetyConfig) -> Self {
+        Self::from_safety(database.dialect(), safety).name_rules(database.name_rules())
     }
 
     /// Sets whether only plain queries are accepted.

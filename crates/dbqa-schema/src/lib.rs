@@ -50,6 +50,7 @@ use std::sync::Arc;
 
 use dbqa_core::{Database, DatabaseConfig, DatabaseError, Dialect};
 
+mod bounds;
 mod error;
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "mssql"))]
 mod pool;

@@ -19,14 +19,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use dbqa_core::{
-    ColumnInfo, Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, PoolStatus, Rows,
-    Schema,
+    ColumnInfo, Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, NameRules,
+    PoolStatus, Rows, Schema,
 };
 use futures::TryStreamExt;
 use tiberius::{AuthMethod, Client, Config, EncryptionLevel};
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
+use crate::bounds::Budget;
 use crate::pool::{self, PoolSettings};
 
 type TdsClient = Client<Compat<TcpStream>>;
@@ -422,6 +423,17 @@ impl Database for MsSqlDatabase {
         &self.identity
     }
 
+    /// The URL's database and the first configured schema (default `dbo`); names compare
+    /// without case, as SQL Server's default collations do.
+    fn name_rules(&self) -> NameRules {
+        let rules = NameRules::for_dialect(Dialect::MsSql)
+            .with_default_database(Some(self.database.clone()).filter(|d| !d.is_empty()));
+        match self.schemas.first() {
+            Some(schema) => rules.with_default_schema(Some(schema.clone())),
+            None => rules,
+        }
+    }
+
     async fn ping(&self) -> Result<(), DatabaseError> {
         let mut conn = self.acquire().await?;
         let result = async {
@@ -516,6 +528,7 @@ async fn run_in_transaction(
         .into_results()
         .await?;
     let mut out = Rows::default();
+    let mut budget = Budget::new(options.max_bytes);
     {
         let mut stream = client.simple_query(sql).await?;
         if let Some(columns) = stream.columns().await? {
@@ -533,8 +546,14 @@ async fn run_in_transaction(
                 out.truncated = true;
                 break;
             }
-            out.rows
-                .push(row.cells().map(|(_, data)| decode::cell(data)).collect());
+            let cells: Vec<_> = row
+                .cells()
+                .map(|(_, data)| budget.value(decode::cell(data)))
+                .collect();
+            if !budget.admit(&cells) {
+                break;
+            }
+            out.rows.push(cells);
         }
         // Dropping the stream before its end leaves unread results on the wire; tiberius
         // drains them on the next request.
@@ -545,6 +564,7 @@ async fn run_in_transaction(
         "IF @@TRANCOUNT > 0 COMMIT"
     };
     client.simple_query(end).await?.into_results().await?;
+    budget.finish(&mut out);
     Ok(out)
 }
 

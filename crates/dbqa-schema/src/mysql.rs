@@ -13,12 +13,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use dbqa_core::{
-    Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, PoolStatus, Rows, Schema,
+    Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, NameRules, PoolStatus, Rows,
+    Schema,
 };
 use futures::TryStreamExt;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlSslMode};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor, Row, SqlSafeStr, Statement};
 
+use crate::bounds::Budget;
 use crate::pool::{self, Phase, PoolSettings, SqlxCodes, SqlxContext};
 
 const CODES: SqlxCodes = SqlxCodes {
@@ -82,6 +84,8 @@ pub(crate) struct MySqlDatabase {
     database: String,
     flavour: Flavour,
     schemas: Vec<String>,
+    /// Read from the server at connect: the current database, `lower_case_table_names`.
+    names: NameRules,
 }
 
 impl MySqlDatabase {
@@ -105,20 +109,28 @@ impl MySqlDatabase {
             database,
             flavour: Flavour::MySql,
             schemas: config.schemas.clone(),
+            names: NameRules::for_dialect(Dialect::MySql),
         };
         let probe = async {
             let mut conn = options.connect().await?;
-            let version: String = sqlx::query_scalar("SELECT VERSION()")
-                .fetch_one(&mut conn)
-                .await?;
+            let server: (String, Option<String>, i64) = sqlx::query_as(
+                "SELECT CAST(VERSION() AS CHAR), CAST(DATABASE() AS CHAR), \
+                 CAST(@@lower_case_table_names AS SIGNED)",
+            )
+            .fetch_one(&mut conn)
+            .await?;
             let _ = conn.close().await;
-            Ok::<_, sqlx::Error>(version)
+            Ok::<_, sqlx::Error>(server)
         };
         match tokio::time::timeout(settings.acquire_timeout, probe).await {
-            Ok(Ok(version)) => {
+            Ok(Ok((version, database, lower_case_table_names))) => {
                 if version.to_ascii_lowercase().contains("mariadb") {
                     this.flavour = Flavour::MariaDb;
                 }
+                // 0: names are stored and compared as given; 1 and 2: compared without case.
+                this.names = NameRules::for_dialect(Dialect::MySql)
+                    .with_default_schema(database)
+                    .with_case_sensitive(lower_case_table_names == 0);
                 Ok(this)
             }
             Ok(Err(e)) => Err(this.context(Duration::ZERO).map(e, Phase::Connect)),
@@ -263,6 +275,10 @@ impl Database for MySqlDatabase {
         &self.identity
     }
 
+    fn name_rules(&self) -> NameRules {
+        self.names.clone()
+    }
+
     async fn ping(&self) -> Result<(), DatabaseError> {
         let mut conn = self.acquire().await?;
         conn.ping()
@@ -338,7 +354,7 @@ async fn run_in_transaction(
     };
     let setup = format!("{}; {begin}", flavour.timeout_statement(options.timeout));
     conn.execute(sqlx::raw_sql(AssertSqlSafe(setup))).await?;
-    let rows = fetch_limited(conn, sql, options.max_rows).await?;
+    let rows = fetch_limited(conn, sql, options).await?;
     let end = if options.read_only {
         "ROLLBACK"
     } else {
@@ -349,12 +365,14 @@ async fn run_in_transaction(
 }
 
 /// Streams the rows of one prepared statement (a second statement is refused by the
-/// server), stopping after `max_rows + 1`.
+/// server), stopping after `max_rows + 1` or at `max_bytes`.
 async fn fetch_limited(
     conn: &mut MySqlConnection,
     sql: &str,
-    max_rows: usize,
+    options: &ExecuteOptions,
 ) -> Result<Rows, sqlx::Error> {
+    let max_rows = options.max_rows;
+    let mut budget = Budget::new(options.max_bytes);
     let mut out = Rows::default();
     let mut described = false;
     {
@@ -368,9 +386,14 @@ async fn fetch_limited(
                 out.truncated = true;
                 break;
             }
-            out.rows.push(decode::row(&row));
+            let cells = decode::row(&row, &mut budget);
+            if !budget.admit(&cells) {
+                break;
+            }
+            out.rows.push(cells);
         }
     }
+    budget.finish(&mut out);
     if !described {
         let statement = conn.prepare(AssertSqlSafe(sql).into_sql_str()).await?;
         out.columns = pool::column_infos(statement.columns());

@@ -11,12 +11,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use dbqa_core::{
-    Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, PoolStatus, Rows, Schema,
+    Database, DatabaseConfig, DatabaseError, Dialect, ExecuteOptions, NameRules, PoolStatus, Rows,
+    Schema,
 };
 use futures::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgSslMode};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor, Row, SqlSafeStr, Statement};
 
+use crate::bounds::Budget;
 use crate::pool::{self, Phase, PoolSettings, SqlxCodes, SqlxContext};
 
 const CODES: SqlxCodes = SqlxCodes {
@@ -40,6 +42,8 @@ pub(crate) struct PostgresDatabase {
     identity: String,
     database: String,
     schemas: Vec<String>,
+    /// Read from the server at connect: the search path's first schema, the database.
+    names: NameRules,
 }
 
 impl PostgresDatabase {
@@ -65,11 +69,23 @@ impl PostgresDatabase {
             identity,
             database,
             schemas: config.schemas.clone(),
+            names: NameRules::for_dialect(Dialect::Postgres),
         };
-        let probe = tokio::time::timeout(settings.acquire_timeout, options.connect()).await;
-        match probe {
-            Ok(Ok(conn)) => {
-                let _ = conn.close().await;
+        let probe = async {
+            let mut conn = options.connect().await?;
+            let names: (Option<String>, String) =
+                sqlx::query_as("SELECT current_schema()::text, current_database()::text")
+                    .fetch_one(&mut conn)
+                    .await?;
+            let _ = conn.close().await;
+            Ok::<_, sqlx::Error>(names)
+        };
+        match tokio::time::timeout(settings.acquire_timeout, probe).await {
+            Ok(Ok((schema, database))) => {
+                let mut this = this;
+                this.names = NameRules::for_dialect(Dialect::Postgres)
+                    .with_default_schema(schema.or(this.names.default_schema.clone()))
+                    .with_default_database(Some(database));
                 Ok(this)
             }
             Ok(Err(e)) => Err(this.context(Duration::ZERO).map(e, Phase::Connect)),
@@ -139,6 +155,10 @@ impl Database for PostgresDatabase {
 
     fn identity(&self) -> &str {
         &self.identity
+    }
+
+    fn name_rules(&self) -> NameRules {
+        self.names.clone()
     }
 
     async fn ping(&self) -> Result<(), DatabaseError> {
@@ -213,7 +233,7 @@ async fn run_in_transaction(
     );
     conn.execute(sqlx::raw_sql(AssertSqlSafe(format!("{begin}; {timeout}"))))
         .await?;
-    let rows = fetch_limited(conn, sql, options.max_rows).await?;
+    let rows = fetch_limited(conn, sql, options).await?;
     let end = if options.read_only {
         "ROLLBACK"
     } else {
@@ -224,12 +244,14 @@ async fn run_in_transaction(
 }
 
 /// Streams the rows of one statement (extended protocol: a second statement is refused
-/// by the server), stopping after `max_rows + 1`.
+/// by the server), stopping after `max_rows + 1` or at `max_bytes`.
 async fn fetch_limited(
     conn: &mut PgConnection,
     sql: &str,
-    max_rows: usize,
+    options: &ExecuteOptions,
 ) -> Result<Rows, sqlx::Error> {
+    let max_rows = options.max_rows;
+    let mut budget = Budget::new(options.max_bytes);
     let mut out = Rows::default();
     let mut described = false;
     {
@@ -245,9 +267,14 @@ async fn fetch_limited(
                 out.truncated = true;
                 break;
             }
-            out.rows.push(decode::row(&row));
+            let cells = decode::row(&row, &mut budget);
+            if !budget.admit(&cells) {
+                break;
+            }
+            out.rows.push(cells);
         }
     }
+    budget.finish(&mut out);
     if !described {
         // No rows: ask the server for the result's shape.
         let statement = conn.prepare(AssertSqlSafe(sql).into_sql_str()).await?;

@@ -172,11 +172,12 @@ impl Database for SqliteDatabase {
         };
         let sql = sql.to_string();
         let (max_rows, allow_writes) = (options.max_rows, !options.read_only);
+        let max_bytes = options.max_bytes;
         // The blocking task hands the connection back with the result, so it returns to
         // the pool only after an interrupt (if any) can no longer reach another query.
         let mut task = tokio::task::spawn_blocking(move || {
             let result = match pooled.conn() {
-                Ok(conn) => conn.run(&sql, max_rows, allow_writes),
+                Ok(conn) => conn.run(&sql, max_rows, max_bytes, allow_writes),
                 Err(e) => return (pooled, Err(e)),
             };
             armed.store(false, Ordering::SeqCst);

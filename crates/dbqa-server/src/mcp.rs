@@ -240,9 +240,8 @@ impl McpServer {
             .map_or(limit, |n| (n as usize).clamp(1, limit));
         let accepted = self.inner.guard.check(sql).map_err(|r| r.to_string())?;
         let options = ExecuteOptions {
-            timeout: self.inner.safety.query_timeout,
             max_rows,
-            read_only: self.inner.safety.read_only,
+            ..ExecuteOptions::from_safety(&self.inner.safety)
         };
         let rows = self
             .inner

@@ -68,7 +68,7 @@
 //! let n = answer.rows[0][0].to_display_string();
 //! assert_eq!(answer.natural_response, Some(format!("There are {n} customers in France.")));
 //! assert_eq!(answer.llm_calls, 1);
-//! assert!(answer.sql.unwrap().ends_with("LIMIT 10000")); // the guard's row limit
+//! assert!(answer.sql.unwrap().ends_with("LIMIT 10001")); // the guard's row limit (one more row tells a cut result)
 //! # Ok(()) }
 //! ```
 //!

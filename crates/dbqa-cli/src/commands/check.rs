@@ -13,6 +13,13 @@ pub(crate) fn run(args: CheckArgs) -> Result<u8, Failure> {
     config.read_only = !args.read_write;
     config.allowed_tables = args.allow_tables.clone();
     config.blocked_tables = args.block_tables.clone();
+    config.allowed_functions = args.allow_functions.clone();
+    if let Some(schema) = &args.default_schema {
+        config.name_rules = config
+            .name_rules
+            .clone()
+            .with_default_schema(Some(schema.clone()));
+    }
     config.max_rows = args.max_rows;
     let guard = Guard::new(config);
     if args.jsonl {

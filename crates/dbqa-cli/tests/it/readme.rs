@@ -134,7 +134,7 @@ async fn readme_real_run_is_what_the_binary_prints() {
         .expect("the block shows the SQL");
     // The model wrote the SQL without the row limit; the guard added it.
     let model_sql = sql_line
-        .strip_suffix(" LIMIT 10000")
+        .strip_suffix(" LIMIT 10001")
         .expect("the guard's row limit");
     let answer = block
         .lines()

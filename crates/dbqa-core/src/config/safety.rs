@@ -42,7 +42,12 @@ impl SafetyConfig {
             allowed_functions: env.list("ALLOWED_FUNCTIONS"),
             query_timeout: env.seconds("QUERY_TIMEOUT", 30.0, 0.001, 86_400.0)?,
             max_result_rows: env.number("MAX_RESULT_ROWS", 10_000, 1, 100_000_000)?,
-            max_result_bytes: env.number("MAX_RESULT_BYTES", 16 << 20, 1024, 1 << 40)?,
+            max_result_bytes: env.number(
+                "MAX_RESULT_BYTES",
+                crate::DEFAULT_MAX_RESULT_BYTES,
+                1024,
+                1 << 40,
+            )?,
             send_rows_to_llm: env.bool("SEND_ROWS_TO_LLM", true)?,
             max_question_length: env.number("MAX_QUESTION_LENGTH", 4_000, 1, 1_000_000)?,
             max_sql_length: env.number("MAX_SQL_LENGTH", 10_000, 1, 10_000_000)?,

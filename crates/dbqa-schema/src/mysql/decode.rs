@@ -10,8 +10,11 @@ use sqlx::mysql::MySqlRow;
 use sqlx::mysql::types::MySqlTime;
 use sqlx::{Column, Row, TypeInfo, ValueRef};
 
-/// Decodes every cell of a row.
-pub(super) fn row(row: &MySqlRow) -> Vec<Value> {
+use crate::bounds::{Budget, CELL_CAP};
+
+/// Decodes every cell of a row; a cell longer than the cell cap is cut before it is
+/// copied (kept as text, or bytes when it is not text).
+pub(super) fn row(row: &MySqlRow, budget: &mut Budget) -> Vec<Value> {
     row.columns()
         .iter()
         .enumerate()
@@ -24,7 +27,10 @@ pub(super) fn row(row: &MySqlRow) -> Vec<Value> {
                 Some(text) if !format!("{info:?}").contains("Collation(63)") => text,
                 _ => name,
             };
-            cell(row, i, name)
+            match row.try_get_unchecked::<&[u8], _>(i) {
+                Ok(bytes) if bytes.len() > CELL_CAP => budget.text_or_bytes(bytes),
+                _ => cell(row, i, name),
+            }
         })
         .collect()
 }

@@ -6,13 +6,20 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use dbqa_core::Value;
+
+use crate::bounds::{Budget, CELL_CAP};
 use sqlx::postgres::{PgRow, PgTypeKind, PgValueFormat, PgValueRef};
 use sqlx::{Row, ValueRef};
 
-/// Decodes every cell of a row.
-pub(super) fn row(row: &PgRow) -> Vec<Value> {
+/// Decodes every cell of a row; a cell longer than the cell cap is cut before it is
+/// copied (only text, bytes, JSON and arrays grow that long; they are kept as text or
+/// bytes then).
+pub(super) fn row(row: &PgRow, budget: &mut Budget) -> Vec<Value> {
     (0..row.len())
         .map(|i| match row.try_get_raw(i) {
+            Ok(raw) if raw.as_bytes().is_ok_and(|b| b.len() > CELL_CAP) => {
+                budget.text_or_bytes(raw.as_bytes().unwrap_or_default())
+            }
             Ok(raw) => cell(&raw),
             Err(_) => Value::Null,
         })

@@ -17,6 +17,8 @@ use std::time::Duration;
 use dbqa_core::{ColumnInfo, DatabaseError, Rows, Value};
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::ValueRef;
+
+use crate::bounds::{Budget, CELL_CAP};
 use rusqlite::{Connection, ErrorCode, InterruptHandle, OpenFlags};
 
 /// Pragmas that only read, allowed with an argument (`PRAGMA table_info(t)`) in read-only mode.
@@ -117,18 +119,20 @@ impl Conn {
     }
 
     /// Runs one statement and reads at most `max_rows` rows (fetching one more to set
-    /// `truncated`). Writes run only when `allow_writes` and the connection is writable.
+    /// `truncated`) and `max_bytes` bytes. Writes run only when `allow_writes` and the
+    /// connection is writable.
     pub(crate) fn run(
         &mut self,
         sql: &str,
         max_rows: usize,
+        max_bytes: usize,
         allow_writes: bool,
     ) -> Result<Rows, RunError> {
         let writes = allow_writes && self.writable;
         if writes {
             self.set_writes(true).map_err(RunError::Sqlite)?;
         }
-        let result = self.run_inner(sql, max_rows, writes);
+        let result = self.run_inner(sql, max_rows, Budget::new(max_bytes), writes);
         if writes {
             // Restore the read-only walls even when the statement failed.
             if let Err(e) = self.set_writes(false) {
@@ -138,7 +142,13 @@ impl Conn {
         result
     }
 
-    fn run_inner(&mut self, sql: &str, max_rows: usize, writes: bool) -> Result<Rows, RunError> {
+    fn run_inner(
+        &mut self,
+        sql: &str,
+        max_rows: usize,
+        mut budget: Budget,
+        writes: bool,
+    ) -> Result<Rows, RunError> {
         self.take_denied();
         let mut stmt = match self.conn.prepare(sql) {
             Ok(stmt) => stmt,
@@ -174,11 +184,14 @@ impl Conn {
                 if seen.is_none() {
                     *seen = storage_class(value);
                 }
-                cells.push(to_value(value));
+                cells.push(to_value(value, &mut budget));
+            }
+            if !budget.admit(&cells) {
+                break;
             }
             out.push(cells);
         }
-        Ok(Rows {
+        let mut rows = Rows {
             columns: columns
                 .into_iter()
                 .zip(observed)
@@ -189,7 +202,9 @@ impl Conn {
                 .collect(),
             rows: out,
             truncated,
-        })
+        };
+        budget.finish(&mut rows);
+        Ok(rows)
     }
 
     fn set_writes(&self, on: bool) -> rusqlite::Result<()> {
@@ -307,12 +322,16 @@ fn storage_class(value: ValueRef<'_>) -> Option<&'static str> {
     }
 }
 
-fn to_value(value: ValueRef<'_>) -> Value {
+/// A cell, text and blobs cut to the cell cap before they are copied.
+fn to_value(value: ValueRef<'_>, budget: &mut Budget) -> Value {
     match value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Int(i),
         ValueRef::Real(f) => Value::Float(f),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+        ValueRef::Text(t) => match std::str::from_utf8(t) {
+            Ok(text) => budget.text(text),
+            Err(_) => budget.text(&String::from_utf8_lossy(&t[..t.len().min(CELL_CAP)])),
+        },
+        ValueRef::Blob(b) => budget.bytes(b),
     }
 }

@@ -106,10 +106,12 @@ async fn tools_and_resources_in_process() {
     let (err, rows) = tool_result(by_id(5));
     assert!(!err, "{rows}");
     assert_eq!(rows["row_count"], json!(3));
+    // One row more than returned is asked for, so a cut result says so.
     assert!(
-        rows["sql"].as_str().unwrap_or("").contains("LIMIT 3"),
+        rows["sql"].as_str().unwrap_or("").contains("LIMIT 4"),
         "{rows}"
     );
+    assert_eq!(rows["truncated"], json!(true), "{rows}");
     let (err, refusal) = tool_result(by_id(6));
     assert!(err && refusal.to_string().contains("rejected"), "{refusal}");
     let (err, blocked) = tool_result(by_id(7));

@@ -58,11 +58,15 @@ fn fake_model(request: &RecordedRequest) -> Reply {
     if system.starts_with("You write the answer") {
         return Reply::stream_text(["There are ", "500 customers."]);
     }
+    const TEMPLATE: &str = "There are {n} customers.";
     if request.tool_names().iter().any(|t| t == "run_sql") {
-        return Reply::tool_call("run_sql", json!({ "sql": SQL }));
+        return Reply::tool_call(
+            "run_sql",
+            json!({ "sql": SQL, "answer_template": TEMPLATE }),
+        );
     }
     if request.body.get("response_format").is_some() {
-        return Reply::text(json!({ "sql": SQL }).to_string());
+        return Reply::text(json!({ "sql": SQL, "answer_template": TEMPLATE }).to_string());
     }
     Reply::text(format!("```sql\n{SQL}\n```"))
 }
