@@ -46,6 +46,19 @@ pub(crate) async fn connect(config: &AgentConfig) -> Result<Arc<dyn Database>, F
         })
 }
 
+/// The schema as the table lists let it be seen (blocked and non-allowed tables, and the
+/// views over blocked ones, left out), read once.
+pub(crate) async fn visible_schema(config: &AgentConfig) -> Result<dbqa_core::Schema, Failure> {
+    let db = connect(config).await?;
+    let full = db.extract_schema().await.map_err(failure::from_database);
+    db.close().await;
+    let guard = dbqa_guard::Guard::new(dbqa_guard::GuardConfig::for_database(
+        db.as_ref(),
+        &config.safety,
+    ));
+    Ok(guard.visible(&full?).0)
+}
+
 /// The demo database's path, writing it first if it does not exist yet.
 fn ensure_demo_database() -> Result<PathBuf, Failure> {
     let dir = dirs::data_dir().map(|d| d.join("dbqa")).ok_or_else(|| {

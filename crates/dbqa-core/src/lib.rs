@@ -53,7 +53,7 @@ pub use message::{
     ChatRequest, ChatResponse, FinishReason, Message, ResponseFormat, Role, StreamEvent, ToolCall,
     ToolChoice, ToolSpec, Usage,
 };
-pub use redact::{SecretUrl, redact_url};
+pub use redact::{SecretUrl, redact_url, redact_urls_in};
 pub use rows::{ColumnInfo, Rows, Value};
 pub use schema::{Column, ForeignKey, Index, PrimaryKey, Schema, Table, TableKind};
 pub use traits::{

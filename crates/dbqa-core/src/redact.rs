@@ -65,28 +65,31 @@ impl fmt::Debug for SecretUrl {
 /// Replaces the password of a URL (`scheme://user:password@host`) and any
 /// `password=`/`pwd=` query or ADO-style parameter with `***`.
 ///
+/// The password is found without trusting the URL to be well formed: everything between
+/// `://` and the *last* `@` is the user-info, so a password holding `/`, `?`, `#` or `@`
+/// unencoded is hidden whole. Query parameters are then read with the `url` crate.
+///
 /// ```
 /// assert_eq!(
 ///     dbqa_core::redact_url("mysql://root:s3cret@localhost/db?password=x&ssl=true"),
 ///     "mysql://root:***@localhost/db?password=***&ssl=true"
 /// );
+/// assert_eq!(dbqa_core::redact_url("postgres://u:hun/ter2@host/db"), "postgres://u:***@host/db");
 /// ```
 pub fn redact_url(url: &str) -> String {
-    let mut out = match url.split_once("://") {
-        Some((scheme, rest)) => {
-            // The authority ends at the first '/', '?' or '#'; its userinfo at the last '@'.
-            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let (authority, tail) = rest.split_at(authority_end);
-            match authority.rsplit_once('@') {
-                Some((userinfo, host)) => match userinfo.split_once(':') {
-                    Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
-                    None => url.to_string(),
-                },
+    let out = match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
                 None => url.to_string(),
-            }
-        }
+            },
+            None => url.to_string(),
+        },
         None => url.to_string(),
     };
+    let out = redact_query(&out).unwrap_or(out);
+    // ADO-style `Password=…;` strings are no URLs: parameters by hand.
+    let mut out = out;
     for key in [
         "password=",
         "pwd=",
@@ -98,6 +101,85 @@ pub fn redact_url(url: &str) -> String {
         out = redact_parameter(&out, key);
     }
     out
+}
+
+/// Every URL's password inside `text` (a driver's or an HTTP client's error message)
+/// replaced with `***`, and every `password=`-like parameter. As in [`redact_url`], the
+/// password runs to the last `@` (here: of its line), so no character it holds can end it
+/// early; at worst a little more than the password is hidden.
+///
+/// ```
+/// assert_eq!(
+///     dbqa_core::redact_urls_in("error sending request for url (http://u:p@w@host/v1/chat)"),
+///     "error sending request for url (http://u:***@host/v1/chat)"
+/// );
+/// ```
+pub fn redact_urls_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let after = &rest[at + 3..];
+        let line = &after[..after.find('\n').unwrap_or(after.len())];
+        let user_end = line.find(|c: char| c == ':' || c == '@' || c == '/' || c.is_whitespace());
+        let password_end = line.rfind('@');
+        out.push_str(&rest[..at + 3]);
+        match (user_end, password_end) {
+            (Some(colon), Some(last_at)) if line[colon..].starts_with(':') && last_at > colon => {
+                out.push_str(&line[..colon]);
+                out.push_str(":***@");
+                rest = &after[last_at + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    for key in [
+        "password=",
+        "pwd=",
+        "PASSWORD=",
+        "Password=",
+        "Pwd=",
+        "PWD=",
+    ] {
+        out = redact_parameter(&out, key);
+    }
+    out
+}
+
+/// The URL with every password-like query parameter's value replaced, when it parses
+/// and has one.
+fn redact_query(text: &str) -> Option<String> {
+    let mut parsed = url::Url::parse(text).ok()?;
+    let secret = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        [
+            "password",
+            "pwd",
+            "pass",
+            "secret",
+            "token",
+            "api_key",
+            "apikey",
+            "sslpassword",
+        ]
+        .contains(&key.as_str())
+    };
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if !pairs.iter().any(|(k, _)| secret(k)) {
+        return None;
+    }
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| {
+            let value = if secret(k) { "***" } else { v.as_str() };
+            format!("{k}={value}")
+        })
+        .collect();
+    parsed.set_query(Some(&query.join("&")));
+    Some(parsed.to_string().replace("%2A%2A%2A", "***"))
 }
 
 fn redact_parameter(text: &str, key: &str) -> String {
@@ -147,6 +229,31 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(redact_url(input), expected, "{input}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever characters a password holds (`/`, `?`, `#`, `@`, `:`, `%`, spaces,
+        /// non-ASCII), no printed form of the URL shows it.
+        #[test]
+        fn no_password_survives(password in "[ -~é€]{1,24}", user in "[a-z]{1,8}") {
+            let password = format!("PW{password}QZ");
+            for url in [
+                format!("postgres://{user}:{password}@db.example:5432/shop?sslmode=disable"),
+                format!("mysql://{user}:{password}@127.0.0.1/shop"),
+                format!("redis://:{password}@127.0.0.1:6379/0"),
+                format!("http://{user}:{password}@llm.local:8080/v1"),
+            ] {
+                let secret = SecretUrl::new(url.clone());
+                for printed in [
+                    redact_url(&url),
+                    secret.to_string(),
+                    format!("{secret:?}"),
+                    redact_urls_in(&format!("error sending request for url ({url}/chat)")),
+                ] {
+                    proptest::prop_assert!(!printed.contains(&password), "{printed}");
+                }
+            }
         }
     }
 

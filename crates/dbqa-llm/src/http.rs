@@ -113,7 +113,7 @@ impl Transport {
             .build()
             .map_err(|e| LlmError::Connection {
                 provider: provider.to_string(),
-                endpoint: options.base_url.clone(),
+                endpoint: dbqa_core::redact_url(&options.base_url),
                 message: format!("cannot build the HTTP client: {e}"),
             })?;
         Ok(Self {
@@ -212,7 +212,7 @@ impl Transport {
                 return Attempt::Retry {
                     error: LlmError::Connection {
                         provider: self.provider.clone(),
-                        endpoint: self.options.base_url.clone(),
+                        endpoint: dbqa_core::redact_url(&self.options.base_url),
                         message: format!(
                             "{} (after {attempt} attempt(s))",
                             self.scrub(&error_chain(&e))
@@ -285,10 +285,12 @@ impl Transport {
     }
 
     /// Removes the API key from text that came back from the server.
+    /// `text` without the API key or any URL's password (error bodies, driver messages).
     pub(crate) fn scrub(&self, text: &str) -> String {
+        let text = dbqa_core::redact_urls_in(text);
         match self.api_key() {
             Some(key) if key.len() >= 4 => text.replace(key, "[REDACTED]"),
-            _ => text.to_string(),
+            _ => text,
         }
     }
 

@@ -110,8 +110,8 @@ pub fn provider_from_config(config: &ModelConfig) -> Result<Arc<dyn LlmProvider>
     let options = |default: &str, key: Option<dbqa_core::SecretString>| {
         let base = config
             .base_url
-            .clone()
-            .unwrap_or_else(|| default.to_string());
+            .as_ref()
+            .map_or_else(|| default.to_string(), |url| url.expose().to_string());
         ProviderOptions::from_config(config, base, key)
     };
     match config.provider {
@@ -133,8 +133,11 @@ pub fn provider_from_config(config: &ModelConfig) -> Result<Arc<dyn LlmProvider>
                     "LLM_PROVIDER=openai-compatible needs LLM_BASE_URL, e.g. http://127.0.0.1:8080/v1",
                 ));
             };
-            let options =
-                ProviderOptions::from_config(config, base.clone(), config.openai_api_key.clone());
+            let options = ProviderOptions::from_config(
+                config,
+                base.expose().to_string(),
+                config.openai_api_key.clone(),
+            );
             Ok(Arc::new(OpenAiProvider::named(
                 "openai-compatible",
                 options,
@@ -147,10 +150,10 @@ pub fn provider_from_config(config: &ModelConfig) -> Result<Arc<dyn LlmProvider>
                     "LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY",
                 ));
             };
-            let base = config
-                .base_url
-                .clone()
-                .unwrap_or_else(|| ANTHROPIC_BASE_URL.to_string());
+            let base = config.base_url.as_ref().map_or_else(
+                || ANTHROPIC_BASE_URL.to_string(),
+                |url| url.expose().to_string(),
+            );
             let options = ProviderOptions::from_config(config, base, Some(key.clone()));
             Ok(Arc::new(AnthropicProvider::new(options)?))
         }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dbqa_core::{DatabaseConfig, DatabaseError, PoolStatus};
+use dbqa_core::{DatabaseConfig, DatabaseError, PoolStatus, redact_urls_in};
 
 /// Idle connections above the base size are closed after this long, so a pool that grew
 /// into its overflow under load shrinks back.
@@ -164,29 +164,29 @@ impl SqlxContext<'_> {
             sqlx::Error::PoolClosed => DatabaseError::Closed,
             sqlx::Error::Io(e) if phase == Phase::Connect => DatabaseError::Connection {
                 target: self.target.to_string(),
-                message: e.to_string(),
+                message: redact_urls_in(&e.to_string()),
             },
             sqlx::Error::Tls(e) if phase == Phase::Connect => DatabaseError::Connection {
                 target: self.target.to_string(),
-                message: format!("tls: {e}"),
+                message: format!("tls: {}", redact_urls_in(&e.to_string())),
             },
             sqlx::Error::Configuration(e) => DatabaseError::InvalidUrl {
-                message: format!("{e} (url: {})", self.target),
+                message: format!("{} (url: {})", redact_urls_in(&e.to_string()), self.target),
             },
             e @ (sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_)) => {
                 DatabaseError::ConnectionLost {
-                    message: e.to_string(),
+                    message: redact_urls_in(&e.to_string()),
                 }
             }
             sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => DatabaseError::Decode {
-                message: error.to_string(),
+                message: redact_urls_in(&error.to_string()),
             },
             other if phase == Phase::Connect => DatabaseError::Connection {
                 target: self.target.to_string(),
-                message: other.to_string(),
+                message: redact_urls_in(&other.to_string()),
             },
             other => DatabaseError::Query {
-                message: other.to_string(),
+                message: redact_urls_in(&other.to_string()),
                 code: None,
             },
         }

@@ -45,7 +45,9 @@ struct McpInner {
     safety: SafetyConfig,
     guard: Guard,
     agent: Option<Arc<DatabaseQueryAgent>>,
-    schema: OnceCell<Arc<Schema>>,
+    /// The schema as the table lists let it be seen, and the guard that also blocks the
+    /// views over blocked tables.
+    schema: OnceCell<(Arc<Schema>, Guard)>,
 }
 
 impl std::fmt::Debug for McpServer {
@@ -70,7 +72,7 @@ impl McpServer {
     /// A server for `database` whose `run_query` obeys `safety` (read-only, allow and
     /// block lists, `max_result_rows`, `query_timeout`, `max_sql_length`).
     pub fn new(database: Arc<dyn Database>, safety: SafetyConfig) -> Self {
-        let guard = Guard::new(GuardConfig::from_safety(database.dialect(), &safety));
+        let guard = Guard::new(GuardConfig::for_database(database.as_ref(), &safety));
         Self {
             inner: Arc::new(McpInner {
                 database,
@@ -156,19 +158,25 @@ impl McpServer {
         tools
     }
 
-    async fn schema(&self) -> std::result::Result<Arc<Schema>, String> {
+    /// The visible schema and its guard, read once.
+    async fn visible(&self) -> std::result::Result<&(Arc<Schema>, Guard), String> {
         self.inner
             .schema
             .get_or_try_init(|| async {
-                self.inner
+                let full = self
+                    .inner
                     .database
                     .extract_schema()
                     .await
-                    .map(Arc::new)
-                    .map_err(|e| format!("cannot read the schema: {e}"))
+                    .map_err(|e| format!("cannot read the schema: {e}"))?;
+                let (visible, guard) = self.inner.guard.visible(&full);
+                Ok((Arc::new(visible), guard))
             })
             .await
-            .cloned()
+    }
+
+    async fn schema(&self) -> std::result::Result<Arc<Schema>, String> {
+        Ok(Arc::clone(&self.visible().await?.0))
     }
 
     /// The schema for a protocol request (resources), whose failure is an internal error.
@@ -238,7 +246,8 @@ impl McpServer {
             .get("max_rows")
             .and_then(Value::as_u64)
             .map_or(limit, |n| (n as usize).clamp(1, limit));
-        let accepted = self.inner.guard.check(sql).map_err(|r| r.to_string())?;
+        let (_, guard) = self.visible().await?;
+        let accepted = guard.check(sql).map_err(|r| r.to_string())?;
         let options = ExecuteOptions {
             max_rows,
             ..ExecuteOptions::from_safety(&self.inner.safety)

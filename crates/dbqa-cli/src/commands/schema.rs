@@ -4,14 +4,12 @@ use dbqa_core::Schema;
 
 use crate::cli::SchemaArgs;
 use crate::database;
-use crate::failure::{self, Failure};
+use crate::failure::Failure;
 use crate::output;
 
 pub(crate) async fn run(args: SchemaArgs) -> Result<u8, Failure> {
     let config = database::resolve_config(&args.db)?;
-    let db = database::connect(&config).await?;
-    let mut schema = db.extract_schema().await.map_err(failure::from_database)?;
-    db.close().await;
+    let mut schema = database::visible_schema(&config).await?;
     if !args.tables.is_empty() {
         schema = only_tables(schema, &args.tables)?;
     }

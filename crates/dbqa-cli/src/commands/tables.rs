@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::cli::TablesArgs;
 use crate::database;
-use crate::failure::{self, Failure};
+use crate::failure::Failure;
 use crate::output;
 
 #[derive(Serialize)]
@@ -26,9 +26,7 @@ pub(crate) async fn run(args: TablesArgs) -> Result<u8, Failure> {
     if max_tables == 0 {
         return Err(Failure::usage("--max-tables must be at least 1"));
     }
-    let db = database::connect(&config).await?;
-    let schema = db.extract_schema().await.map_err(failure::from_database)?;
-    db.close().await;
+    let schema = database::visible_schema(&config).await?;
 
     let selection = select_tables(&schema, &args.question, max_tables);
     let prompt = |described: &[&str]| {

@@ -3,7 +3,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::kinds::{ModelStrategy, ProviderKind, ToolMode};
-use crate::{ConfigError, Environment};
+use crate::{ConfigError, Environment, SecretUrl};
 
 /// Which LLM to call and how.
 #[derive(Debug, Clone)]
@@ -11,8 +11,9 @@ pub struct ModelConfig {
     /// `LLM_PROVIDER`; when unset, inferred: an OpenAI key means `openai`, an Anthropic key
     /// `anthropic`, a base URL alone `openai-compatible`.
     pub provider: Option<ProviderKind>,
-    /// `LLM_BASE_URL` (or `OPENAI_BASE_URL`): the API root, for compatible servers.
-    pub base_url: Option<String>,
+    /// `LLM_BASE_URL` (or `OPENAI_BASE_URL`): the API root, for compatible servers
+    /// (printed without any password it holds).
+    pub base_url: Option<SecretUrl>,
     /// `OPENAI_API_KEY`.
     pub openai_api_key: Option<SecretString>,
     /// `ANTHROPIC_API_KEY`.
@@ -55,8 +56,8 @@ impl ModelConfig {
         let openai_api_key = env.secret("OPENAI_API_KEY");
         let anthropic_api_key = env.secret("ANTHROPIC_API_KEY");
         let base_url = env
-            .string("LLM_BASE_URL")
-            .or_else(|| env.string("OPENAI_BASE_URL"));
+            .secret_url("LLM_BASE_URL")
+            .or_else(|| env.secret_url("OPENAI_BASE_URL"));
         let provider = match env.get("LLM_PROVIDER") {
             Some(_) => Some(env.parsed("LLM_PROVIDER", ProviderKind::OpenAi)?),
             None if openai_api_key.is_some() => Some(ProviderKind::OpenAi),

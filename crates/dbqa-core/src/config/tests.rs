@@ -76,14 +76,14 @@ fn settings() -> Vec<(
             "None",
             "http://127.0.0.1:9/v1",
             "Some(\"http://127.0.0.1:9/v1\")",
-            |c| format!("{:?}", c.model.base_url),
+            |c| format!("{:?}", c.model.base_url.as_ref().map(|u| u.expose())),
         ),
         (
             "OPENAI_BASE_URL",
             "None",
             "http://127.0.0.1:8/v1",
             "Some(\"http://127.0.0.1:8/v1\")",
-            |c| format!("{:?}", c.model.base_url),
+            |c| format!("{:?}", c.model.base_url.as_ref().map(|u| u.expose())),
         ),
         ("OPENAI_API_KEY", "None", "sk-test", "sk-test", |c| {
             c.model

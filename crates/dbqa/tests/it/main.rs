@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod configuration;
+mod redaction;
 mod shell_blocks;
 mod support;
 mod troubleshooting;

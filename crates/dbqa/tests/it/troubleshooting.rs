@@ -238,7 +238,7 @@ async fn produce() -> Vec<(String, String)> {
     {
         let (_dir, url) = demo_db();
         let mut cfg = config(&fake, &[]);
-        cfg.model.base_url = Some("http://127.0.0.1:1/v1".into());
+        cfg.model.base_url = Some(dbqa::core::SecretUrl::new("http://127.0.0.1:1/v1"));
         let agent = DatabaseQueryAgent::builder()
             .config(cfg)
             .database_url(url)
