@@ -402,7 +402,15 @@ pub async fn describe_tables_pulls_in_a_table(db: TestDb) {
         "SELECT SUM(quantity) AS n FROM order_items",
         Some("{n} items were ordered."),
     ));
-    let agent = agent(&db, &fake, &[("MAX_TABLES_IN_CONTEXT", "1")]).await;
+    let agent = agent(
+        &db,
+        &fake,
+        &[
+            ("MAX_TABLES_IN_CONTEXT", "1"),
+            ("SCHEMA_TOKEN_BUDGET", "100"),
+        ],
+    )
+    .await;
     let response = agent
         .query("How many customers are in France?")
         .await

@@ -9,6 +9,7 @@ mod bench_schema;
 mod ci;
 mod demo_db;
 mod eval;
+mod lexicon;
 mod llm_smoke;
 mod load_test;
 mod spider_guard;
@@ -23,6 +24,7 @@ tasks:
   spider-guard    check every Spider gold query through the guard
   bench [NAME]    run benchmarks (guard, schema, cache, agent)
   eval ...        evaluation on Spider (linking, answers)
+  lexicon         write the agent's word relations from WordNet (--wordnet DIR)
   llm-smoke       smoke-test a real OpenAI-compatible server
   load-test       200 clients for 30 s against dbqa serve with the fake LLM";
 
@@ -52,6 +54,7 @@ fn main() -> Result<()> {
         "bench" => bench::run(&rest),
         "demo-db" => demo_db::run(&rest),
         "eval" => eval::run(&rest),
+        "lexicon" => lexicon::run(&rest),
         "llm-smoke" => llm_smoke::run(&rest),
         "load-test" => load_test::run(&rest),
         "spider-schema" => spider_schema::run(&rest),

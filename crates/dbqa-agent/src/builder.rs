@@ -12,6 +12,9 @@ use dbqa_guard::{Guard, GuardConfig};
 use tokio::sync::Mutex;
 
 use crate::agent::DatabaseQueryAgent;
+use crate::glossary::Glossary;
+use crate::prompt::PromptOptions;
+use crate::render::SchemaFormat;
 use crate::state::Inner;
 use crate::stats::StatsRecorder;
 use crate::{Error, Result};
@@ -46,6 +49,9 @@ pub struct AgentBuilder {
     answer_mode: Option<AnswerMode>,
     max_tables_in_context: Option<usize>,
     warmup_on_init: Option<bool>,
+    glossary: Option<Glossary>,
+    prompt: PromptOptions,
+    format: SchemaFormat,
 }
 
 impl std::fmt::Debug for AgentBuilder {
@@ -101,6 +107,9 @@ impl AgentBuilder {
             answer_mode: None,
             max_tables_in_context: None,
             warmup_on_init: None,
+            glossary: None,
+            prompt: PromptOptions::default(),
+            format: SchemaFormat::default(),
         }
     }
 
@@ -182,6 +191,24 @@ impl AgentBuilder {
         self
     }
 
+    /// Business terms for selection and the prompt (over `SCHEMA_GLOSSARY`).
+    pub fn glossary(mut self, glossary: Glossary) -> Self {
+        self.glossary = Some(glossary);
+        self
+    }
+
+    /// Which rules the system prompt states (all by default).
+    pub fn prompt_options(mut self, options: PromptOptions) -> Self {
+        self.prompt = options;
+        self
+    }
+
+    /// How tables are shown to the model (compact lines by default).
+    pub fn schema_format(mut self, format: SchemaFormat) -> Self {
+        self.format = format;
+        self
+    }
+
     /// Load the schema while building.
     pub fn warmup_on_init(mut self, warmup: bool) -> Self {
         self.warmup_on_init = Some(warmup);
@@ -243,6 +270,11 @@ impl AgentBuilder {
                 .map_err(|e| Error::Build(e.to_string()))?,
         };
         let guard = Guard::new(GuardConfig::for_database(db.as_ref(), &config.safety));
+        let glossary = match (self.glossary, &config.schema_glossary) {
+            (Some(glossary), _) => glossary,
+            (None, Some(path)) => Glossary::load(path).map_err(|e| Error::Build(e.to_string()))?,
+            (None, None) => Glossary::default(),
+        };
         let warmup = config.warmup_on_init;
         let agent = DatabaseQueryAgent {
             inner: Arc::new(Inner {
@@ -255,6 +287,9 @@ impl AgentBuilder {
                 stats: StatsRecorder::default(),
                 schema: Mutex::new(None),
                 closed: AtomicBool::new(false),
+                glossary,
+                prompt: self.prompt,
+                format: self.format,
             }),
         };
         if warmup {

@@ -1,38 +1,149 @@
-//! The context stage: what the model is told about the database for this question (the
-//! relevant tables, rendered with sample values) and the SQL-writing request around it.
+//! The context stage: what the model is told about the database for this question, and
+//! the SQL-writing request around it.
+//!
+//! The whole schema goes in when its rendering fits `SCHEMA_TOKEN_BUDGET`. A larger one
+//! is cut to the relevant tables ([`crate::selection`], steered by the glossary terms and
+//! column values the question mentions), and when those still do not fit, the
+//! lower-ranked tables lose their non-key columns before any table is left out. Every
+//! other table is listed by name, so the model can ask for it.
 
 use std::time::Instant;
 
-use dbqa_core::{AnswerMode, ChatRequest, Message, Role, ToolMode};
+use dbqa_core::{AnswerMode, ChatRequest, Message, Role, Schema, ToolMode};
 
+use std::collections::BTreeMap;
+
+use dbqa_core::Rows;
+
+use crate::glossary::{Glossary, GlossaryEntry};
 use crate::prompt::{self, PromptContext};
-use crate::render::{SampleValues, render_schema};
-use crate::select_tables;
-use crate::state::{Inner, LoadedSchema, ms};
+use crate::render::{
+    SampleValues, SchemaFormat, render_create_table, render_table, render_table_pruned,
+};
+use crate::selection::{Boost, SchemaTerms, Selection, select_with};
+use crate::state::{Knowledge, LoadedSchema, ms};
 use crate::turn::Turn;
+use crate::values::{ValueHint, ValueIndex};
 
 /// Earlier questions of the session that also steer table selection.
 const SELECTION_HISTORY: usize = 2;
+/// What a glossary term the question uses adds to its table's score.
+const GLOSSARY_BOOST: f32 = 4.0;
+/// What a value the question mentions adds to its table's score.
+const VALUE_BOOST: f32 = 2.0;
+/// Columns kept (besides keys and mentioned ones) when a table must be cut.
+const PRUNED_COLUMNS: usize = 6;
+
+/// A rough token count: about four characters a token for schema text and English.
+pub(crate) fn estimate_tokens(text: &str) -> usize {
+    text.len().div_ceil(4)
+}
+
+/// The schema part of the prompt for one question, and what steered it.
+#[derive(Debug, Clone)]
+pub struct SchemaContext {
+    /// The rendered tables (and the names of the others).
+    pub text: String,
+    /// The tables described (in full or cut), most relevant first.
+    pub described: Vec<String>,
+    /// Whether the whole schema fit the budget.
+    pub whole_schema: bool,
+    /// The selection, when the schema was over the budget.
+    pub selection: Option<Selection>,
+    /// The values the question mentions, rendered.
+    pub hints: Vec<String>,
+    /// The glossary entries it uses, rendered.
+    pub glossary: Vec<String>,
+}
+
+/// What shapes the schema part of a prompt, besides the schema and the question.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextSettings<'a> {
+    /// The schema's text-column values (empty: no hints, no samples).
+    pub values: &'a ValueIndex,
+    /// Sample lists shown beside low-cardinality columns.
+    pub samples: Option<&'a SampleValues>,
+    /// Business terms.
+    pub glossary: &'a Glossary,
+    /// How tables are shown.
+    pub format: SchemaFormat,
+    /// `SCHEMA_TOKEN_BUDGET`.
+    pub budget: usize,
+    /// `MAX_TABLES_IN_CONTEXT`.
+    pub max_tables: usize,
+    /// `LAZY_SCHEMA_LOADING`: whether a schema over the budget is cut at all.
+    pub lazy: bool,
+}
+
+/// The schema part of the prompt for `question` (`selection_text` adds earlier questions
+/// of a session), exactly as the agent builds it: for tools that show or measure it
+/// (`dbqa tables`, `cargo xtask eval linking`).
+pub fn schema_context(
+    schema: &Schema,
+    terms: &SchemaTerms,
+    settings: &ContextSettings<'_>,
+    question: &str,
+    selection_text: &str,
+) -> SchemaContext {
+    let hints: Vec<ValueHint> = settings.values.hints(question);
+    let glossary: Vec<&GlossaryEntry> = settings.glossary.matching(selection_text);
+    let empty = BTreeMap::new();
+    let view = View {
+        schema,
+        samples: settings.samples,
+        examples: &empty,
+        format: settings.format,
+    };
+    let all: Vec<usize> = (0..schema.tables.len()).collect();
+    let whole = view.render(&all, &[]);
+    let fits = estimate_tokens(&whole) <= settings.budget;
+    let (text, described, selection) = if fits || !settings.lazy {
+        let names = schema.tables.iter().map(|t| t.name.clone()).collect();
+        (whole, names, None)
+    } else {
+        let boosts = boosts(&hints, &glossary);
+        let selection = select_with(schema, terms, selection_text, settings.max_tables, &boosts);
+        let ranked: Vec<usize> = selection
+            .names()
+            .iter()
+            .filter_map(|n| schema.tables.iter().position(|t| t.name == *n))
+            .collect();
+        let (text, kept) = view.fit(&ranked, &hints, settings.budget);
+        let described = kept
+            .iter()
+            .filter_map(|&i| schema.tables.get(i).map(|t| t.name.clone()))
+            .collect();
+        (text, described, Some(selection))
+    };
+    SchemaContext {
+        text,
+        described,
+        whole_schema: fits,
+        selection,
+        hints: hints.iter().map(ValueHint::render).collect(),
+        glossary: glossary.iter().map(|e| e.render()).collect(),
+    }
+}
 
 impl Turn<'_> {
     /// The SQL-writing request: system prompt with the schema, history, question, tools.
     pub(crate) async fn context(&mut self, schema: &LoadedSchema) -> ChatRequest {
         self.status("writing SQL");
-        let described = self.described_tables(schema);
-        let sample_started = Instant::now();
-        let samples = samples_for(self.inner, schema, &described).await;
-        self.timings.schema_ms += ms(sample_started);
-        let names: Vec<&str> = described.iter().map(String::as_str).collect();
-        let rendered = render_schema(&schema.schema, &names, Some(&samples));
+        let started = Instant::now();
+        let knowledge = self.inner.knowledge(schema).await;
+        self.timings.schema_ms += ms(started);
+        let context = self.schema_context(&schema.schema, knowledge);
         let config = &self.inner.config;
-        // A fenced SQL block (text mode) has nowhere to put a template: the answer is written.
-        let templates =
-            self.mode == AnswerMode::Template && config.model.tool_mode != ToolMode::Text;
+        // In text mode the template rides along as an `Answer:` line after the SQL block.
+        let templates = self.mode == AnswerMode::Template;
         let ctx = PromptContext {
             dialect: schema.schema.dialect,
             max_rows: config.safety.max_result_rows,
-            schema: &rendered,
-            templates,
+            schema: &context.text,
+            templates: templates && config.model.tool_mode != ToolMode::Text,
+            hints: &context.hints,
+            glossary: &context.glossary,
+            options: &self.inner.prompt,
         };
         let mut messages = std::mem::take(&mut self.history);
         messages.push(Message::user(self.question));
@@ -44,17 +155,8 @@ impl Turn<'_> {
         request
     }
 
-    /// The tables described in full: the relevant ones, or all of them without lazy loading.
-    fn described_tables(&self, schema: &LoadedSchema) -> Vec<String> {
-        let config = &self.inner.config;
-        if !config.lazy_schema_loading {
-            return schema
-                .schema
-                .tables
-                .iter()
-                .map(|t| t.name.clone())
-                .collect();
-        }
+    /// The question with the session's last questions, for selection.
+    fn selection_text(&self) -> String {
         let mut text = self.question.to_string();
         for earlier in self
             .history
@@ -66,42 +168,151 @@ impl Turn<'_> {
             text.push(' ');
             text.push_str(&earlier.content);
         }
-        select_tables(&schema.schema, &text, config.max_tables_in_context)
-            .tables
-            .into_iter()
-            .map(|t| t.name)
-            .collect()
+        text
+    }
+
+    /// The schema as the prompt shows it for this question.
+    fn schema_context(&self, schema: &Schema, knowledge: &Knowledge) -> SchemaContext {
+        let config = &self.inner.config;
+        let fallback;
+        let terms = match &knowledge.terms {
+            Some(terms) => terms,
+            None => {
+                fallback = SchemaTerms::new(schema);
+                &fallback
+            }
+        };
+        let settings = ContextSettings {
+            values: &knowledge.values,
+            samples: Some(&knowledge.samples),
+            glossary: &self.inner.glossary,
+            format: self.inner.format,
+            budget: config.schema_token_budget,
+            max_tables: config.max_tables_in_context,
+            lazy: config.lazy_schema_loading,
+        };
+        let mut context = schema_context(
+            schema,
+            terms,
+            &settings,
+            self.question,
+            &self.selection_text(),
+        );
+        if self.inner.format == SchemaFormat::CreateTable && !knowledge.examples.is_empty() {
+            // Example rows are read per agent; re-render the described tables with them.
+            let view = View {
+                schema,
+                samples: Some(&knowledge.samples),
+                examples: &knowledge.examples,
+                format: self.inner.format,
+            };
+            if context.whole_schema {
+                let all: Vec<usize> = (0..schema.tables.len()).collect();
+                context.text = view.render(&all, &[]);
+            }
+        }
+        context
     }
 }
 
-/// The sample values of `tables`, reading those not read yet; none at all in privacy
-/// mode (`SEND_ROWS_TO_LLM=false`).
-pub(crate) async fn samples_for(
-    inner: &Inner,
-    loaded: &LoadedSchema,
-    tables: &[String],
-) -> SampleValues {
-    if !inner.config.safety.send_rows_to_llm {
-        return SampleValues::new();
-    }
-    let mut samples = loaded.samples.lock().await;
-    for name in tables {
-        let key = name.to_lowercase();
-        if samples.contains_key(&key) {
-            continue;
-        }
-        let values = match loaded.schema.table(name) {
-            Some(table) => crate::samples::fetch(inner.db.as_ref(), &loaded.guard, table).await,
-            None => Default::default(),
-        };
-        samples.insert(key, values);
-    }
-    tables
+/// What the glossary and the mentioned values say about the tables.
+fn boosts(hints: &[ValueHint], glossary: &[&GlossaryEntry]) -> Vec<Boost> {
+    let mut boosts: Vec<Boost> = glossary
         .iter()
-        .filter_map(|t| {
-            samples
-                .get(&t.to_lowercase())
-                .map(|v| (t.to_lowercase(), v.clone()))
+        .map(|e| Boost {
+            table: e.table.clone(),
+            score: GLOSSARY_BOOST,
+            reason: format!("glossary \"{}\"", e.term),
         })
-        .collect()
+        .collect();
+    boosts.extend(hints.iter().map(|h| Boost {
+        table: h.table.clone(),
+        score: VALUE_BOOST,
+        reason: format!("value '{}' in {}", h.value, h.column),
+    }));
+    boosts
+}
+
+/// Renders tables of one schema in the prompt's format.
+struct View<'a> {
+    schema: &'a Schema,
+    samples: Option<&'a SampleValues>,
+    examples: &'a BTreeMap<String, Rows>,
+    format: SchemaFormat,
+}
+
+impl View<'_> {
+    fn samples(&self) -> Option<&SampleValues> {
+        self.samples
+    }
+
+    /// The tables at `full` in full, those at `pruned` cut, the rest listed by name.
+    fn render(&self, full: &[usize], pruned: &[(usize, String)]) -> String {
+        let mut out = String::new();
+        for &i in full {
+            let Some(table) = self.schema.tables.get(i) else {
+                continue;
+            };
+            let text = match pruned.iter().find(|(p, _)| *p == i) {
+                Some((_, text)) => text.clone(),
+                None => match self.format {
+                    SchemaFormat::CreateTable => render_create_table(
+                        table,
+                        self.samples(),
+                        self.examples.get(&table.name.to_lowercase()),
+                    ),
+                    _ => render_table(table, self.samples()),
+                },
+            };
+            out.push_str(&text);
+            out.push('\n');
+        }
+        let others: Vec<&str> = self
+            .schema
+            .tables
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !full.contains(i))
+            .map(|(_, t)| t.name.as_str())
+            .collect();
+        if !others.is_empty() {
+            out.push_str("Other tables (call describe_tables for their columns): ");
+            out.push_str(&others.join(", "));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The ranked tables within `budget`: cut the lowest-ranked tables' columns first,
+    /// then leave out tables from the bottom, never the first. Also the tables kept.
+    fn fit(&self, ranked: &[usize], hints: &[ValueHint], budget: usize) -> (String, Vec<usize>) {
+        let mut full: Vec<usize> = ranked.to_vec();
+        let mut pruned: Vec<(usize, String)> = Vec::new();
+        let mut text = self.render(&full, &pruned);
+        for &i in ranked.iter().rev() {
+            if estimate_tokens(&text) <= budget {
+                return (text, full);
+            }
+            let Some(table) = self.schema.tables.get(i) else {
+                continue;
+            };
+            let keep = |name: &str| {
+                hints
+                    .iter()
+                    .any(|h| h.table == table.name && h.column.eq_ignore_ascii_case(name))
+                    || table
+                        .columns
+                        .iter()
+                        .take(PRUNED_COLUMNS)
+                        .any(|c| c.name.eq_ignore_ascii_case(name))
+            };
+            pruned.push((i, render_table_pruned(table, self.samples(), &keep)));
+            text = self.render(&full, &pruned);
+        }
+        while estimate_tokens(&text) > budget && full.len() > 1 {
+            full.pop();
+            text = self.render(&full, &pruned);
+        }
+        (text, full)
+    }
 }

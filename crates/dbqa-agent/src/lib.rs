@@ -45,14 +45,15 @@
 //! | `openapi` | off | `utoipa::ToSchema` for the response, schema and statistics types (dbqa-server's OpenAPI document) |
 mod agent;
 mod builder;
-mod context;
+pub mod context;
 mod error;
 mod execute;
+pub mod glossary;
+mod lexicon;
 mod llm;
 pub mod prompt;
 pub mod render;
 mod response;
-mod samples;
 pub mod screen;
 pub mod selection;
 pub mod sentence;
@@ -64,6 +65,7 @@ pub mod template;
 mod testutil;
 mod tool_loop;
 mod turn;
+pub mod values;
 mod written;
 
 pub use agent::{DatabaseQueryAgent, Relationship, SchemaInfo};
@@ -74,5 +76,4 @@ pub use session::ChatSession;
 pub use stats::{LatencySummary, Stage, Stats};
 
 use screen::{detect_casual, detect_injection};
-use selection::select_tables;
 use template::fill_template;

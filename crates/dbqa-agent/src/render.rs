@@ -56,6 +56,118 @@ pub fn render_schema(
     out
 }
 
+/// How the prompt shows tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SchemaFormat {
+    /// One line per table ([`render_table`]): the fewest tokens.
+    #[default]
+    Compact,
+    /// `CREATE TABLE` statements with up to three example rows, the form models such as
+    /// Qwen2.5-Coder were evaluated with.
+    CreateTable,
+}
+
+/// A table in `CREATE TABLE` form, sample values as comments and `rows` below it.
+pub fn render_create_table(
+    table: &Table,
+    samples: Option<&SampleValues>,
+    rows: Option<&dbqa_core::Rows>,
+) -> String {
+    let single_pk = table
+        .primary_key
+        .as_ref()
+        .filter(|pk| pk.columns.len() == 1)
+        .and_then(|pk| pk.columns.first());
+    let table_samples = samples.and_then(|s| s.get(&table.name.to_lowercase()));
+    let mut lines: Vec<String> = Vec::new();
+    for column in &table.columns {
+        let mut line = format!("  {}", column.name);
+        if !column.data_type.is_empty() {
+            line.push(' ');
+            line.push_str(&column.data_type.to_uppercase());
+        }
+        if single_pk.is_some_and(|pk| pk.eq_ignore_ascii_case(&column.name)) {
+            line.push_str(" PRIMARY KEY");
+        }
+        let mut notes = Vec::new();
+        if let Some(values) = table_samples.and_then(|s| s.get(&column.name.to_lowercase())) {
+            notes.push(format!("values {}", render_values(values)));
+        }
+        if let Some(comment) = &column.comment {
+            notes.push(one_line(comment));
+        }
+        if !notes.is_empty() {
+            line.push_str(&format!(" /* {} */", notes.join("; ")));
+        }
+        lines.push(line);
+    }
+    if let Some(pk) = table.primary_key.as_ref().filter(|pk| pk.columns.len() > 1) {
+        lines.push(format!("  PRIMARY KEY ({})", pk.columns.join(", ")));
+    }
+    for fk in &table.foreign_keys {
+        lines.push(format!(
+            "  FOREIGN KEY ({}) REFERENCES {}({})",
+            fk.columns.join(", "),
+            fk.referenced_table,
+            fk.referenced_columns.join(", ")
+        ));
+    }
+    let kind = match table.kind {
+        TableKind::View => "VIEW",
+        TableKind::Table => "TABLE",
+    };
+    let mut out = format!("CREATE {kind} {} (\n{}\n);", table.name, lines.join(",\n"));
+    if let Some(comment) = &table.comment {
+        out.push_str(&format!(" -- {}", one_line(comment)));
+    }
+    if let Some(rows) = rows.filter(|r| !r.rows.is_empty()) {
+        out.push_str(&format!("\n/* {} example rows:\n", rows.len()));
+        out.push_str(&one_line(&rows.column_names().join(" | ")));
+        for row in &rows.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|v| {
+                    let text = v.to_display_string();
+                    let text: String = text.chars().take(MAX_SAMPLE_CHARS).collect();
+                    one_line(&text)
+                })
+                .collect();
+            out.push('\n');
+            out.push_str(&cells.join(" | "));
+        }
+        out.push_str("\n*/");
+    }
+    out
+}
+
+/// A table with only some of its columns (keys, and those `keep` says), the rest
+/// counted, for a schema over the budget.
+pub fn render_table_pruned(
+    table: &Table,
+    samples: Option<&SampleValues>,
+    keep: &dyn Fn(&str) -> bool,
+) -> String {
+    let is_key = |name: &str| {
+        table
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+            || table
+                .foreign_keys
+                .iter()
+                .any(|fk| fk.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+    };
+    let mut kept = table.clone();
+    kept.columns.retain(|c| is_key(&c.name) || keep(&c.name));
+    let left_out = table.columns.len() - kept.columns.len();
+    let mut line = render_table(&kept, samples);
+    if left_out > 0 {
+        line.push_str(&format!(" (+{left_out} more columns: describe_tables)"));
+    }
+    line
+}
+
 /// Renders one table on one line.
 pub fn render_table(table: &Table, samples: Option<&SampleValues>) -> String {
     let single_pk = table

@@ -1,16 +1,20 @@
-//! Relevant-table selection: which tables a question needs, so the prompt describes only
-//! those in full (`LAZY_SCHEMA_LOADING`, `MAX_TABLES_IN_CONTEXT`).
+//! Relevant-table selection: which tables a question needs, when the whole schema does
+//! not fit the prompt's budget (`SCHEMA_TOKEN_BUDGET`, `MAX_TABLES_IN_CONTEXT`).
 //!
-//! Tables are ranked by how many of the question's words match their name, column names
-//! and comments after light normalisation: lower case, snake/camel-case splitting,
-//! plural/singular folding and a short synonym list (`client` ~ `customer`, `staff` ~
-//! `employee`, `item` ~ `product`, …). Then tables needed to join the top tables through
-//! foreign keys are pulled in, and the count is capped. A schema with no more tables than
-//! the cap goes in whole.
+//! Tables are ranked by how the question's words match their name, column names and
+//! comments by meaning, not spelling ([`crate::lexicon`]): the same stem (`shipped` ~
+//! `ship`), a shared synonym set (`vocalists` ~ `singer`, `automobile` ~ `car`), an
+//! adjective's attribute (`old` ~ `age`), a glued name split into known words
+//! (`countrylanguage` ~ `language`). Other signals add to a table's score as [`Boost`]s:
+//! glossary terms the question uses, column values it mentions. Then the tables needed to
+//! join the top ones through foreign keys are pulled in, and the count is capped. A schema
+//! with no more tables than the cap goes in whole.
 
 use std::collections::{BTreeSet, HashSet};
 
 use dbqa_core::{Schema, Table};
+
+use crate::lexicon::{lexicon, split_words};
 use serde::Serialize;
 
 /// A table chosen for the prompt, with why.
@@ -63,14 +67,48 @@ impl Selection {
 /// assert_eq!(selection.names(), ["customers"]);
 /// ```
 pub fn select_tables(schema: &Schema, question: &str, max_tables: usize) -> Selection {
+    select_with(schema, &SchemaTerms::new(schema), question, max_tables, &[])
+}
+
+/// A table some other signal than its names says the question needs (a glossary term, a
+/// column value the question mentions), with how much and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Boost {
+    /// The table's name as the schema spells it.
+    pub table: String,
+    /// Added to the table's score.
+    pub score: f32,
+    /// Why (`glossary "revenue"`, `value 'France' in country`).
+    pub reason: String,
+}
+
+/// [`select_tables`] over precomputed [`SchemaTerms`], with `boosts` from other signals.
+pub fn select_with(
+    schema: &Schema,
+    terms: &SchemaTerms,
+    question: &str,
+    max_tables: usize,
+    boosts: &[Boost],
+) -> Selection {
     let max_tables = max_tables.max(1);
-    let words = question_terms(question);
+    let words = QuestionTerms::new(question);
     let mut scored: Vec<(usize, f32, String)> = schema
         .tables
         .iter()
         .enumerate()
         .map(|(i, table)| {
-            let (score, reason) = score_table(table, &words);
+            let (mut score, mut reason) = terms
+                .tables
+                .get(i)
+                .map(|t| t.score(&words))
+                .unwrap_or_default();
+            for boost in boosts.iter().filter(|b| b.table == table.name) {
+                score += boost.score;
+                if !reason.is_empty() {
+                    reason.push_str("; ");
+                }
+                reason.push_str(&boost.reason);
+            }
             (i, score, reason)
         })
         .collect();
@@ -262,229 +300,228 @@ impl Graph {
     }
 }
 
-/// Scores one table: a name word match counts 3, a column-name match 1, a comment match
-/// 0.5 (each question word counted once per kind); matching the whole name adds 2.
-fn score_table(table: &Table, question: &BTreeSet<String>) -> (f32, String) {
-    if question.is_empty() {
-        return (0.0, String::new());
+/// One word of a name, as matching sees it.
+#[derive(Debug, Clone)]
+struct Term {
+    /// The word as written (lower case), for reasons.
+    word: String,
+    stem: String,
+    /// Its synonym sets (sorted).
+    sets: Vec<u32>,
+    /// A part of a glued word (`language` of `countrylanguage`): matches count half.
+    part: bool,
+}
+
+impl Term {
+    fn new(word: &str, part: bool) -> Self {
+        let lexicon = lexicon();
+        let stem = lexicon.stem(word);
+        let mut sets = lexicon.sets(&stem);
+        if sets.is_empty()
+            && let Some(base) = lexicon.adjective_base(word)
+        {
+            sets = lexicon.sets(&base);
+        }
+        Self {
+            word: word.to_string(),
+            sets,
+            stem,
+            part,
+        }
     }
-    let name_terms = terms(&table.name);
-    let name_hits: Vec<&String> = name_terms
-        .iter()
-        .filter(|t| question.contains(*t) || contains_question_word(t, question))
-        .collect();
-    let mut column_hits: BTreeSet<&String> = BTreeSet::new();
-    let mut comment_hits: BTreeSet<String> = BTreeSet::new();
-    for column in &table.columns {
-        for term in terms(&column.name) {
-            if let Some(q) = question.get(&term) {
-                column_hits.insert(q);
+
+    /// The words of a name (`order_items`, `OrderItems`), with the parts of glued ones.
+    fn of_name(name: &str) -> Vec<Term> {
+        let mut out = Vec::new();
+        for word in split_words(name) {
+            if let Some((left, right)) = lexicon().split_compound(&word) {
+                out.push(Term::from_stem(&word, left, true));
+                out.push(Term::from_stem(&word, right, true));
             }
+            out.push(Term::new(&word, false));
         }
-        if let Some(comment) = &column.comment {
-            comment_hits.extend(terms(comment).into_iter().filter(|t| question.contains(t)));
+        out
+    }
+
+    fn from_stem(word: &str, stem: String, part: bool) -> Self {
+        Self {
+            word: word.to_string(),
+            sets: lexicon().sets(&stem),
+            stem,
+            part,
         }
     }
-    if let Some(comment) = &table.comment {
-        comment_hits.extend(terms(comment).into_iter().filter(|t| question.contains(t)));
+
+    /// How well a question term matches: 1 for the same stem, 0.6 for a shared synonym
+    /// set, halved for a part of a glued word; 0 otherwise.
+    fn matches(&self, question: &Term) -> f32 {
+        let strength = if self.stem == question.stem {
+            1.0
+        } else if meet(&self.sets, &question.sets) {
+            0.6
+        } else {
+            0.0
+        };
+        if self.part { strength * 0.5 } else { strength }
     }
-    let mut score = 3.0 * name_hits.len() as f32
-        + 1.0 * column_hits.len() as f32
-        + 0.5 * comment_hits.len() as f32;
-    if !name_terms.is_empty() && name_hits.len() == name_terms.len() {
-        score += 2.0;
-    }
-    let mut parts = Vec::new();
-    if !name_hits.is_empty() {
-        parts.push(format!(
-            "name matches {}",
-            quoted(name_hits.iter().copied())
-        ));
-    }
-    if !column_hits.is_empty() {
-        parts.push(format!(
-            "columns match {}",
-            quoted(column_hits.iter().copied())
-        ));
-    }
-    if !comment_hits.is_empty() {
-        parts.push(format!("comment matches {}", quoted(comment_hits.iter())));
-    }
-    (score, parts.join("; "))
 }
 
-/// A long compound name part holds a question word (`countrylanguage` for "languages",
-/// `highschooler` for "schoolers"): names glued without a separator still match.
-fn contains_question_word(name_term: &str, question: &BTreeSet<String>) -> bool {
-    const MIN_COMPOUND: usize = 8;
-    const MIN_WORD: usize = 4;
-    name_term.len() >= MIN_COMPOUND
-        && question
+/// Whether two sorted lists share an element.
+fn meet(a: &[u32], b: &[u32]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+        }
+    }
+    false
+}
+
+/// The question's words that carry meaning (stop words left out), and each pair of
+/// neighbours read as one phrase (`car makers`) and as one glued word (`high schoolers`).
+pub(crate) struct QuestionTerms {
+    terms: Vec<Term>,
+}
+
+impl QuestionTerms {
+    pub(crate) fn new(question: &str) -> Self {
+        let words = split_words(question);
+        let mut terms: Vec<Term> = words
             .iter()
-            .any(|q| q.len() >= MIN_WORD && q != name_term && name_term.contains(q.as_str()))
+            .filter(|w| !STOPWORDS.contains(&w.as_str()))
+            .map(|w| Term::new(w, false))
+            .collect();
+        let lexicon = lexicon();
+        for pair in words.windows(2) {
+            if pair.iter().any(|w| STOPWORDS.contains(&w.as_str())) {
+                continue;
+            }
+            let phrase = lexicon.stem_phrase(&pair.join(" "));
+            let phrase_sets = lexicon.sets(&phrase);
+            if !phrase_sets.is_empty() {
+                terms.push(Term {
+                    word: pair.join(" "),
+                    stem: phrase,
+                    sets: phrase_sets,
+                    part: false,
+                });
+            }
+            terms.push(Term::new(&pair.concat(), false));
+        }
+        Self { terms }
+    }
 }
 
-fn quoted<'a>(words: impl Iterator<Item = &'a String>) -> String {
+/// The terms of every table, computed once per schema.
+#[derive(Debug, Clone)]
+pub struct SchemaTerms {
+    tables: Vec<TableTerms>,
+}
+
+impl SchemaTerms {
+    /// The terms of `schema`'s tables, in its order.
+    pub fn new(schema: &Schema) -> Self {
+        Self {
+            tables: schema.tables.iter().map(TableTerms::new).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct TableTerms {
+    name: Vec<Term>,
+    columns: Vec<Term>,
+    comments: Vec<Term>,
+}
+
+impl TableTerms {
+    fn new(table: &Table) -> Self {
+        let comment_terms = |text: &str| -> Vec<Term> {
+            split_words(text)
+                .iter()
+                .filter(|w| !STOPWORDS.contains(&w.as_str()))
+                .map(|w| Term::new(w, false))
+                .collect()
+        };
+        let mut comments: Vec<Term> = table
+            .comment
+            .as_deref()
+            .map(comment_terms)
+            .unwrap_or_default();
+        let mut columns = Vec::new();
+        for column in &table.columns {
+            columns.extend(Term::of_name(&column.name));
+            comments.extend(
+                column
+                    .comment
+                    .as_deref()
+                    .map(comment_terms)
+                    .unwrap_or_default(),
+            );
+        }
+        Self {
+            name: Term::of_name(&table.name),
+            columns,
+            comments,
+        }
+    }
+
+    /// A name word match counts 3, a column-name match 1, a comment match 0.5, each scaled
+    /// by how well it matched and each question word counted once per kind; matching
+    /// every word of the name adds 2.
+    fn score(&self, question: &QuestionTerms) -> (f32, String) {
+        let best = |terms: &[Term], q: &Term| -> (f32, Option<String>) {
+            terms
+                .iter()
+                .map(|t| (t.matches(q), &t.word))
+                .filter(|(s, _)| *s > 0.0)
+                .fold((0.0, None), |acc, (s, w)| {
+                    if s > acc.0 { (s, Some(w.clone())) } else { acc }
+                })
+        };
+        let (mut name, mut columns, mut comments) = (0.0f32, 0.0f32, 0.0f32);
+        let mut name_hits: Vec<String> = Vec::new();
+        let mut column_hits: Vec<String> = Vec::new();
+        for q in &question.terms {
+            let (s, w) = best(&self.name, q);
+            name += s;
+            name_hits.extend(w.filter(|w| !name_hits.contains(w)));
+            let (s, w) = best(&self.columns, q);
+            columns += s;
+            column_hits.extend(w.filter(|w| !column_hits.contains(w)));
+            comments += best(&self.comments, q).0;
+        }
+        let whole_words = self.name.iter().filter(|t| !t.part).count();
+        let mut score = 3.0 * name + columns + 0.5 * comments;
+        if whole_words > 0 && name_hits.len() >= whole_words {
+            score += 2.0;
+        }
+        let mut parts = Vec::new();
+        if !name_hits.is_empty() {
+            parts.push(format!("name matches {}", quoted(&name_hits)));
+        }
+        if !column_hits.is_empty() {
+            parts.push(format!("columns match {}", quoted(&column_hits)));
+        }
+        if comments > 0.0 {
+            parts.push(String::from("comment matches"));
+        }
+        (score, parts.join("; "))
+    }
+}
+
+fn quoted(words: &[String]) -> String {
     words
+        .iter()
         .map(|w| format!("\"{w}\""))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// Words of a question that carry meaning, normalised.
-fn question_terms(question: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    // Two words written apart may name one table (`high schoolers` for `Highschooler`).
-    let words = split_words(question);
-    for pair in words.windows(2) {
-        let joined = singular(&format!("{}{}", pair[0], pair[1]));
-        out.insert(canonical(&joined).to_string());
-    }
-    for word in terms(question) {
-        if STOPWORDS.contains(&word.as_str()) {
-            continue;
-        }
-        out.extend(
-            verb_stems(&word)
-                .into_iter()
-                .map(|w| canonical(&w).to_string()),
-        );
-        out.insert(word);
-    }
-    out
-}
-
-/// Candidate stems of an inflected verb (`ordered` → `order`, `shipped` → `ship`,
-/// `hired` → `hire`, `selling` → `sell`), tried as extra question words.
-fn verb_stems(word: &str) -> Vec<String> {
-    let mut stems = Vec::new();
-    let stem = word
-        .strip_suffix("ed")
-        .or_else(|| word.strip_suffix("ing"))
-        .filter(|s| s.len() >= 3 && s.is_ascii());
-    if let Some(stem) = stem {
-        stems.push(stem.to_string());
-        stems.push(format!("{stem}e"));
-        let bytes = stem.as_bytes();
-        if bytes.len() >= 2 && bytes[bytes.len() - 1] == bytes[bytes.len() - 2] {
-            stems.push(stem[..stem.len() - 1].to_string());
-        }
-    }
-    stems
-}
-
-/// Splits text into normalised words: snake/camel-case and punctuation boundaries, lower
-/// case, singular, synonyms folded to one canonical word.
-pub(crate) fn terms(text: &str) -> BTreeSet<String> {
-    split_words(text)
-        .into_iter()
-        .map(|w| canonical(&singular(&w)).to_string())
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-fn split_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut prev: Option<char> = None;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            let boundary = match prev {
-                Some(p) => {
-                    (p.is_lowercase() && c.is_uppercase())
-                        || (p.is_alphabetic() && c.is_numeric())
-                        || (p.is_numeric() && c.is_alphabetic())
-                }
-                None => false,
-            };
-            if boundary && !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            current.extend(c.to_lowercase());
-            prev = Some(c);
-        } else {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            prev = None;
-        }
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
-
-/// A light English singular: `categories` → `category`, `boxes` → `box`, `orders` → `order`;
-/// `status`, `address`, `analysis` are left alone.
-fn singular(word: &str) -> String {
-    let len = word.chars().count();
-    if len <= 3 || !word.is_ascii() {
-        return word.to_string();
-    }
-    if let Some(stem) = word.strip_suffix("ies") {
-        return format!("{stem}y");
-    }
-    for suffix in ["sses", "ches", "shes", "xes", "zes"] {
-        if word.ends_with(suffix) {
-            return word[..word.len() - 2].to_string();
-        }
-    }
-    if word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") {
-        return word.to_string();
-    }
-    word.strip_suffix('s').unwrap_or(word).to_string()
-}
-
-/// Synonym groups; every word maps to its group's first word.
-const SYNONYMS: &[&[&str]] = &[
-    &["customer", "client", "buyer", "shopper", "patron"],
-    &["employee", "staff", "worker", "personnel", "colleague"],
-    &["product", "item", "merchandise", "article"],
-    &["order", "purchase"],
-    &["category", "genre"],
-    &["price", "cost"],
-    &["country", "nation", "nationality"],
-    &["city", "town"],
-    &["salary", "wage", "pay", "earning"],
-    &["department", "dept", "division"],
-    &["quantity", "qty"],
-    &["supplier", "vendor"],
-    &["student", "pupil"],
-    &["teacher", "instructor", "professor"],
-    &["song", "track"],
-    &["movie", "film"],
-    &["age", "old"],
-    &["address", "live", "reside", "residence"],
-    &[
-        "degree",
-        "bachelor",
-        "master",
-        "doctorate",
-        "phd",
-        "diploma",
-    ],
-    &[
-        "continent",
-        "europe",
-        "european",
-        "asia",
-        "asian",
-        "africa",
-        "african",
-        "oceania",
-    ],
-];
-
-fn canonical(word: &str) -> &str {
-    SYNONYMS
-        .iter()
-        .find(|group| group.contains(&word))
-        .map_or(word, |group| group[0])
-}
-
 /// Words that never identify a table.
-const STOPWORDS: &[&str] = &[
+pub(crate) const STOPWORDS: &[&str] = &[
     "a",
     "an",
     "the",

@@ -12,10 +12,22 @@ use dbqa_core::{AgentConfig, Database, LlmProvider, Schema, SessionStore};
 use dbqa_guard::Guard;
 use tokio::sync::Mutex;
 
-use crate::render::SampleValues;
+use std::collections::BTreeMap;
+
+use dbqa_core::{ExecuteOptions, Rows};
+use tokio::sync::OnceCell;
+
+use crate::glossary::Glossary;
+use crate::prompt::PromptOptions;
+use crate::render::{SampleValues, SchemaFormat};
 use crate::response::Timings;
+use crate::selection::SchemaTerms;
 use crate::stats::StatsRecorder;
+use crate::values::ValueIndex;
 use crate::{Error, Result};
+
+/// Example rows per table shown in `CREATE TABLE` form.
+const EXAMPLE_ROWS: usize = 3;
 
 /// The schema as loaded once, with what is derived from it.
 #[derive(Debug)]
@@ -27,10 +39,22 @@ pub(crate) struct LoadedSchema {
     /// blocking the views that read blocked tables.
     pub(crate) guard: Guard,
     pub(crate) fingerprint: String,
-    /// Sample values per table, filled lazily as tables are rendered.
-    pub(crate) samples: Mutex<SampleValues>,
+    /// What is read from the data once per schema load, on the first question.
+    pub(crate) knowledge: OnceCell<Knowledge>,
     /// When it was read, for the schema TTL.
     pub(crate) loaded_at: Instant,
+}
+
+/// What the agent knows of the data beyond the schema: the terms of every name, the
+/// values of text columns, and (in `CREATE TABLE` form) a few example rows per table.
+/// Empty of values in privacy mode.
+#[derive(Debug, Default)]
+pub(crate) struct Knowledge {
+    pub(crate) terms: Option<SchemaTerms>,
+    pub(crate) values: ValueIndex,
+    pub(crate) samples: SampleValues,
+    /// Example rows by lower-case table name.
+    pub(crate) examples: BTreeMap<String, Rows>,
 }
 
 /// The agent's shared state.
@@ -44,6 +68,12 @@ pub(crate) struct Inner {
     pub(crate) stats: StatsRecorder,
     pub(crate) schema: Mutex<Option<Arc<LoadedSchema>>>,
     pub(crate) closed: AtomicBool,
+    /// `SCHEMA_GLOSSARY`, read at build.
+    pub(crate) glossary: Glossary,
+    /// Which rules the system prompt states.
+    pub(crate) prompt: PromptOptions,
+    /// How tables are shown to the model.
+    pub(crate) format: SchemaFormat,
 }
 
 /// Milliseconds since `since`.
@@ -87,11 +117,71 @@ impl Inner {
             fingerprint: schema.fingerprint(),
             schema,
             guard,
-            samples: Mutex::new(SampleValues::new()),
+            knowledge: OnceCell::new(),
             loaded_at: Instant::now(),
         });
         *slot = Some(Arc::clone(&loaded));
         timings.schema_ms += ms(started);
         Ok(loaded)
+    }
+
+    /// What is read from the data for `loaded`, once (concurrent first questions wait for
+    /// the same read).
+    pub(crate) async fn knowledge<'a>(&self, loaded: &'a LoadedSchema) -> &'a Knowledge {
+        loaded
+            .knowledge
+            .get_or_init(|| async {
+                let terms = Some(SchemaTerms::new(&loaded.schema));
+                if !self.config.safety.send_rows_to_llm {
+                    return Knowledge {
+                        terms,
+                        ..Knowledge::default()
+                    };
+                }
+                let values =
+                    ValueIndex::load(self.db.as_ref(), &loaded.guard, &loaded.schema).await;
+                let examples = match self.format {
+                    SchemaFormat::CreateTable => self.example_rows(loaded).await,
+                    _ => BTreeMap::new(),
+                };
+                Knowledge {
+                    terms,
+                    samples: values.samples(),
+                    values,
+                    examples,
+                }
+            })
+            .await
+    }
+
+    /// A few rows of every table, each query through the schema's guard.
+    async fn example_rows(&self, loaded: &LoadedSchema) -> BTreeMap<String, Rows> {
+        let dialect = self.db.dialect();
+        let mut out = BTreeMap::new();
+        for table in &loaded.schema.tables {
+            let name = match &table.schema {
+                Some(s) => format!(
+                    "{}.{}",
+                    dialect.quote_identifier(s),
+                    dialect.quote_identifier(&table.name)
+                ),
+                None => dialect.quote_identifier(&table.name),
+            };
+            let sql = if dialect.supports_top() {
+                format!("SELECT TOP {EXAMPLE_ROWS} * FROM {name}")
+            } else {
+                format!("SELECT * FROM {name} LIMIT {EXAMPLE_ROWS}")
+            };
+            let Ok(accepted) = loaded.guard.check(&sql) else {
+                continue;
+            };
+            let options =
+                ExecuteOptions::read_only(std::time::Duration::from_secs(2), EXAMPLE_ROWS)
+                    .with_max_bytes(64 * 1024);
+            if let Ok(rows) = self.db.execute(&accepted.sql, &options).await {
+                out.insert(table.name.to_lowercase(), rows);
+            }
+        }
+        out
     }
 }

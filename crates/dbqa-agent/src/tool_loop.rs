@@ -8,7 +8,6 @@ use dbqa_core::{ChatRequest, DatabaseError, Message, ToolCall};
 use dbqa_guard::Warning;
 use dbqa_llm::{interpret_response, prepare_request};
 
-use crate::context::samples_for;
 use crate::prompt::{self, DESCRIBE_TABLES, RUN_SQL};
 use crate::render::render_table;
 use crate::state::{LoadedSchema, ms};
@@ -244,11 +243,12 @@ impl Turn<'_> {
             .iter()
             .filter_map(|n| schema.schema.table(n).map(|t| t.name.clone()))
             .collect();
-        let samples = samples_for(self.inner, schema, &known).await;
+        let knowledge = self.inner.knowledge(schema).await;
+        let samples = Some(&knowledge.samples);
         let mut text = String::new();
         for name in &names {
             match schema.schema.table(name) {
-                Some(table) => text.push_str(&render_table(table, Some(&samples))),
+                Some(table) => text.push_str(&render_table(table, samples)),
                 None => text.push_str(&format!("unknown table `{name}`")),
             }
             text.push('\n');

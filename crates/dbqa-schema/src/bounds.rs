@@ -82,6 +82,7 @@ impl Budget {
 
     /// Cuts an already decoded value that is too long (drivers that hand over owned
     /// values).
+    #[cfg(feature = "mssql")]
     pub(crate) fn value(&mut self, value: Value) -> Value {
         match value {
             Value::Text(text) if text.len() > self.cell_cap => self.text(&text),

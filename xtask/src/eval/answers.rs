@@ -20,7 +20,8 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::score;
-use super::{Example, db_file, db_url, default_data, load_examples, out_dir};
+use super::sets::QuestionSet;
+use super::{Example, db_file, db_url, default_data, out_dir};
 
 /// Which configuration the agent runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,6 +55,9 @@ pub(crate) struct Setup {
     pub(crate) preset: Preset,
     /// Seconds per LLM request before it times out.
     pub(crate) llm_timeout_s: u32,
+    /// Settings over dbqa's defaults for the `default` preset (`--env NAME=VALUE`), for
+    /// measuring one setting against another.
+    pub(crate) env: Vec<(String, String)>,
 }
 
 impl Setup {
@@ -61,7 +65,7 @@ impl Setup {
     pub(crate) fn config(&self) -> Result<AgentConfig> {
         let timeout = self.llm_timeout_s.to_string();
         let tool_mode = self.tool_mode.to_string();
-        let vars: Vec<(&str, &str)> = vec![
+        let mut vars: Vec<(&str, &str)> = vec![
             ("LLM_PROVIDER", "openai-compatible"),
             ("LLM_BASE_URL", &self.base_url),
             ("MODEL_STRATEGY", "fixed"),
@@ -73,6 +77,7 @@ impl Setup {
             ("CACHE_ENABLED", "false"),
             ("SESSION_BACKEND", "memory"),
         ];
+        vars.extend(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let env = Environment::from_maps(vars, Vec::<(&str, &str)>::new());
         Ok(AgentConfig::from_environment(&env)?)
     }
@@ -185,6 +190,8 @@ pub(crate) struct Summary {
     pub(crate) per_database: BTreeMap<String, (usize, usize)>,
     /// Mean LLM calls per question.
     pub(crate) mean_llm_calls: f64,
+    /// LLM calls per question that got an answer (SQL that ran, or a reply).
+    pub(crate) llm_calls_per_answered: f64,
     /// Mean prompt tokens per question.
     pub(crate) mean_prompt_tokens: f64,
     /// Mean completion tokens per question.
@@ -225,6 +232,9 @@ pub(crate) fn summarize(results: &[QuestionResult]) -> Summary {
     let n = results.len().max(1) as f64;
     s.accuracy = s.correct as f64 / n;
     s.mean_llm_calls = calls as f64 / n;
+    let answered: Vec<&QuestionResult> = results.iter().filter(|r| r.sql.is_some()).collect();
+    s.llm_calls_per_answered =
+        answered.iter().map(|r| f64::from(r.llm_calls)).sum::<f64>() / answered.len().max(1) as f64;
     s.mean_prompt_tokens = prompt as f64 / n;
     s.mean_completion_tokens = completion as f64 / n;
     s.mean_corrections = corrections as f64 / n;
@@ -244,6 +254,7 @@ pub(crate) fn summarize(results: &[QuestionResult]) -> Summary {
 }
 
 /// Runs every question of `examples` (with its dev.json index) and calls `done` after each.
+#[cfg(test)]
 pub(crate) async fn evaluate(
     data: &Path,
     examples: &[(usize, Example)],
@@ -257,36 +268,63 @@ pub(crate) async fn evaluate(
 }
 
 /// The questions through dbqa's agent.
+#[cfg(test)]
 async fn evaluate_agent(
     data: &Path,
     examples: &[(usize, Example)],
     setup: &Setup,
     mut done: impl FnMut(&[QuestionResult]),
 ) -> Result<Vec<QuestionResult>> {
-    let config = setup.config()?;
-    let mut agents: BTreeMap<String, DatabaseQueryAgent> = BTreeMap::new();
+    let mut runner = AgentRunner::new(data, setup)?;
     let mut results = Vec::with_capacity(examples.len());
     for (index, example) in examples {
-        if !agents.contains_key(&example.db_id) {
+        results.push(runner.ask(*index, example).await?);
+        done(&results);
+    }
+    runner.close().await;
+    Ok(results)
+}
+
+/// dbqa's agent, one per database, kept across questions (as a service keeps it).
+pub(crate) struct AgentRunner<'a> {
+    data: &'a Path,
+    config: AgentConfig,
+    agents: BTreeMap<String, DatabaseQueryAgent>,
+}
+
+impl<'a> AgentRunner<'a> {
+    pub(crate) fn new(data: &'a Path, setup: &Setup) -> Result<Self> {
+        Ok(Self {
+            data,
+            config: setup.config()?,
+            agents: BTreeMap::new(),
+        })
+    }
+
+    /// Asks one question (building the database's agent, and loading its schema, first
+    /// when it is new: that is not counted in the question's latency).
+    pub(crate) async fn ask(&mut self, index: usize, example: &Example) -> Result<QuestionResult> {
+        if !self.agents.contains_key(&example.db_id) {
             let agent = DatabaseQueryAgent::builder()
-                .config(config.clone())
-                .database_url(db_url(data, &example.db_id))
+                .config(self.config.clone())
+                .database_url(db_url(self.data, &example.db_id))
+                .warmup_on_init(true)
                 .build()
                 .await
                 .with_context(|| format!("building the agent on {}", example.db_id))?;
-            agents.insert(example.db_id.clone(), agent);
+            self.agents.insert(example.db_id.clone(), agent);
         }
-        let Some(agent) = agents.get(&example.db_id) else {
-            continue;
-        };
-        let result = ask(agent, data, *index, example).await;
-        results.push(result);
-        done(&results);
+        match self.agents.get(&example.db_id) {
+            Some(agent) => Ok(ask(agent, self.data, index, example).await),
+            None => bail!("no agent for {}", example.db_id),
+        }
     }
-    for agent in agents.values() {
-        agent.close().await;
+
+    pub(crate) async fn close(&self) {
+        for agent in self.agents.values() {
+            agent.close().await;
+        }
     }
-    Ok(results)
 }
 
 /// Asks one question and scores the SQL that ran.
@@ -401,9 +439,12 @@ pub(crate) fn score_sql(path: &Path, gold_sql: &str, sql: &str) -> (Outcome, Opt
 
 struct Args {
     data: PathBuf,
+    set: QuestionSet,
+    sample: Option<usize>,
     offset: usize,
     limit: Option<usize>,
     name: Option<String>,
+    presets: Vec<Preset>,
     setup: Setup,
 }
 
@@ -411,9 +452,12 @@ fn parse(args: &[String]) -> Result<Args> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let mut out = Args {
         data: default_data(),
+        set: QuestionSet::Dev,
+        sample: None,
         offset: 0,
         limit: None,
         name: None,
+        presets: vec![Preset::Default],
         setup: Setup {
             base_url: env("LLM_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8011/v1".into()),
             model: env("EVAL_MODEL").unwrap_or_else(|| "qwen2.5-coder-1.5b".into()),
@@ -425,27 +469,38 @@ fn parse(args: &[String]) -> Result<Args> {
             },
             preset: Preset::Default,
             llm_timeout_s: 300,
+            env: Vec::new(),
         },
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--data" => out.data = PathBuf::from(super::value(&mut it, arg)?),
+            "--set" => out.set = super::value(&mut it, arg)?.parse()?,
+            "--sample" => out.sample = Some(super::number(&mut it, arg)?),
             "--limit" => out.limit = Some(super::number(&mut it, arg)?),
             "--offset" => out.offset = super::number(&mut it, arg)?,
             "--llm-base-url" => out.setup.base_url = super::value(&mut it, arg)?,
             "--model" => out.setup.model = super::value(&mut it, arg)?,
             "--name" => out.name = Some(super::value(&mut it, arg)?),
+            "--env" => {
+                let pair = super::value(&mut it, arg)?;
+                let (name, value) = pair
+                    .split_once('=')
+                    .with_context(|| format!("--env needs NAME=VALUE, got `{pair}`"))?;
+                out.setup.env.push((name.to_string(), value.to_string()));
+            }
             "--tool-mode" => {
                 out.setup.tool_mode = super::value(&mut it, arg)?
                     .parse()
                     .map_err(|e| anyhow::anyhow!("--tool-mode: {e}"))?
             }
             "--config" => {
-                out.setup.preset = match super::value(&mut it, arg)?.as_str() {
-                    "default" => Preset::Default,
-                    "baseline" => Preset::Baseline,
-                    other => bail!("--config is default or baseline, not `{other}`"),
+                out.presets = match super::value(&mut it, arg)?.as_str() {
+                    "default" => vec![Preset::Default],
+                    "baseline" => vec![Preset::Baseline],
+                    "both" => vec![Preset::Default, Preset::Baseline],
+                    other => bail!("--config is default, baseline or both, not `{other}`"),
                 }
             }
             other => return Err(super::usage_error(other)),
@@ -459,6 +514,7 @@ struct Report<'a> {
     name: &'a str,
     date: String,
     data: String,
+    set: &'static str,
     offset: usize,
     limit: Option<usize>,
     setup: &'a Setup,
@@ -466,47 +522,81 @@ struct Report<'a> {
     questions: &'a [QuestionResult],
 }
 
+/// One configuration's runner.
+enum Runner<'a> {
+    Agent(Box<AgentRunner<'a>>),
+    Naive(Box<super::naive::NaiveRunner<'a>>),
+}
+
+impl Runner<'_> {
+    async fn ask(&mut self, index: usize, example: &Example) -> Result<QuestionResult> {
+        match self {
+            Runner::Agent(runner) => runner.ask(index, example).await,
+            Runner::Naive(runner) => runner.ask(index, example).await,
+        }
+    }
+}
+
 /// Runs the answers evaluation.
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let args = parse(args)?;
-    let all = load_examples(&args.data)?;
-    let examples: Vec<(usize, Example)> = all
+    let selected = super::sets::load(args.set, &args.data)?;
+    let selected = match args.sample {
+        Some(n) => super::sets::sample(selected, n),
+        None => selected,
+    };
+    let examples: Vec<(usize, Example)> = selected
         .into_iter()
-        .enumerate()
         .skip(args.offset)
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
     if examples.is_empty() {
-        bail!("no questions selected (check --offset and --limit)");
+        bail!("no questions selected (check --set, --offset and --limit)");
     }
-    let name = args.name.clone().unwrap_or_else(|| {
-        format!(
-            "answers-{}-{}",
-            args.setup.preset.name(),
-            args.setup.tool_mode
-        )
-    });
+    let base_name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("answers-{}-{}", args.set.name(), args.setup.tool_mode));
+    let setups: Vec<(String, Setup)> = args
+        .presets
+        .iter()
+        .map(|&preset| {
+            let name = format!("{base_name}-{}", preset.name());
+            (
+                name,
+                Setup {
+                    preset,
+                    ..args.setup.clone()
+                },
+            )
+        })
+        .collect();
     let dir = out_dir()?;
     let date = date_now();
     println!(
-        "eval answers `{name}`: {} question(s) from #{}, config {}, model {} at {}, tool mode {}",
+        "eval answers `{base_name}`: {} question(s) of set {}, config {}, model {} at {}, tool mode {}",
         examples.len(),
-        args.offset,
-        args.setup.preset.name(),
+        args.set.name(),
+        args.presets
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(" + "),
         args.setup.model,
         args.setup.base_url,
         args.setup.tool_mode
     );
     let total = examples.len();
-    let write = |results: &[QuestionResult]| -> Result<Summary> {
+    let write = |name: &str, setup: &Setup, results: &[QuestionResult]| -> Result<Summary> {
         let summary = summarize(results);
         let report = Report {
-            name: &name,
+            name,
             date: date.clone(),
             data: args.data.display().to_string(),
+            set: args.set.name(),
             offset: args.offset,
             limit: args.limit,
-            setup: &args.setup,
+            setup,
             summary: summary.clone(),
             questions: results,
         };
@@ -516,39 +606,135 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         )?;
         std::fs::write(
             dir.join(format!("{name}.md")),
-            markdown(&name, &date, &args.setup, &summary, total),
+            markdown(name, &date, setup, &summary, total),
         )?;
         Ok(summary)
     };
     let rt = tokio::runtime::Runtime::new()?;
-    let results = rt.block_on(evaluate(&args.data, &examples, &args.setup, |results| {
-        if let Some(r) = results.last() {
-            let correct = results
-                .iter()
-                .filter(|r| r.outcome == Outcome::Correct)
-                .count();
-            println!(
-                "[{}/{total}] #{} {} {:.1}s calls={} acc={:.3} | {}",
-                results.len(),
-                r.index,
-                r.outcome.label(),
-                r.latency_ms / 1000.0,
-                r.llm_calls,
-                correct as f64 / results.len() as f64,
-                r.sql.as_deref().unwrap_or("-").replace('\n', " ")
-            );
+    let all = rt.block_on(async {
+        let mut runners = Vec::new();
+        for (_, setup) in &setups {
+            runners.push(match setup.preset {
+                Preset::Default => Runner::Agent(Box::new(AgentRunner::new(&args.data, setup)?)),
+                Preset::Baseline => {
+                    Runner::Naive(Box::new(super::naive::NaiveRunner::new(&args.data, setup)?))
+                }
+            });
         }
-        // Partial results survive an interrupted run.
-        if results.len() % 10 == 0
-            && let Err(e) = write(results)
-        {
-            eprintln!("could not write partial results: {e}");
+        let mut all: Vec<Vec<QuestionResult>> = vec![Vec::new(); runners.len()];
+        for (n, (index, example)) in examples.iter().enumerate() {
+            // Alternate which configuration goes first, so neither always meets a
+            // warmer (or busier) machine.
+            let mut order: Vec<usize> = (0..runners.len()).collect();
+            if n % 2 == 1 {
+                order.reverse();
+            }
+            for i in order {
+                let result = runners[i].ask(*index, example).await?;
+                progress(&setups[i].0, n + 1, total, &result, &all[i]);
+                all[i].push(result);
+                // Partial results survive an interrupted run.
+                if all[i].len().is_multiple_of(10)
+                    && let Err(e) = write(&setups[i].0, &setups[i].1, &all[i])
+                {
+                    eprintln!("could not write partial results: {e}");
+                }
+            }
         }
-    }))?;
-    let summary = write(&results)?;
-    print!("{}", markdown(&name, &date, &args.setup, &summary, total));
-    println!("wrote {}/{name}.json and {name}.md", dir.display());
+        for runner in &runners {
+            if let Runner::Agent(agent) = runner {
+                agent.close().await;
+            }
+        }
+        Ok::<_, anyhow::Error>(all)
+    })?;
+    let mut summaries = Vec::new();
+    for ((name, setup), results) in setups.iter().zip(&all) {
+        let summary = write(name, setup, results)?;
+        print!("{}", markdown(name, &date, setup, &summary, total));
+        println!("wrote {}/{name}.json and {name}.md", dir.display());
+        summaries.push((setup.preset, summary));
+    }
+    if let [(_, dbqa), (_, naive)] = summaries.as_slice() {
+        let text = comparison(&base_name, &date, &args.setup, args.set.name(), dbqa, naive);
+        std::fs::write(dir.join(format!("{base_name}-comparison.md")), &text)?;
+        print!("{text}");
+    }
     Ok(())
+}
+
+/// One line per answered question.
+fn progress(name: &str, n: usize, total: usize, r: &QuestionResult, before: &[QuestionResult]) {
+    let correct = before
+        .iter()
+        .filter(|r| r.outcome == Outcome::Correct)
+        .count()
+        + usize::from(r.outcome == Outcome::Correct);
+    println!(
+        "[{n}/{total}] {name} #{} {} {:.1}s calls={} acc={:.3} | {}",
+        r.index,
+        r.outcome.label(),
+        r.latency_ms / 1000.0,
+        r.llm_calls,
+        correct as f64 / (before.len() + 1) as f64,
+        r.sql.as_deref().unwrap_or("-").replace('\n', " ")
+    );
+}
+
+/// dbqa beside the naive baseline, from one run.
+fn comparison(
+    name: &str,
+    date: &str,
+    setup: &Setup,
+    set: &str,
+    dbqa: &Summary,
+    naive: &Summary,
+) -> String {
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    format!(
+        "# eval answers: {name}\n\n{date}; set `{set}`, {} question(s); model `{}` ({}), dbqa tool mode `{}`{}.\n\n\
+         | | dbqa | naive baseline | dbqa − baseline (or ÷) |\n|---|---|---|---|\n\
+         | execution accuracy | {:.3} | {:.3} | {:+.1} points |\n\
+         | LLM calls / question | {:.2} | {:.2} | |\n\
+         | LLM calls / answered question | {:.2} | {:.2} | |\n\
+         | prompt tokens / question | {:.0} | {:.0} | ×{:.2} |\n\
+         | latency mean | {:.2} s | {:.2} s | ×{:.2} |\n\
+         | latency p50 / p90 | {:.2} / {:.2} s | {:.2} / {:.2} s | |\n\n",
+        dbqa.questions,
+        setup.model,
+        setup.base_url,
+        setup.tool_mode,
+        if setup.env.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", settings {}",
+                setup
+                    .env
+                    .iter()
+                    .map(|(k, v)| format!("`{k}={v}`"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        },
+        dbqa.accuracy,
+        naive.accuracy,
+        (dbqa.accuracy - naive.accuracy) * 100.0,
+        dbqa.mean_llm_calls,
+        naive.mean_llm_calls,
+        dbqa.llm_calls_per_answered,
+        naive.llm_calls_per_answered,
+        dbqa.mean_prompt_tokens,
+        naive.mean_prompt_tokens,
+        ratio(dbqa.mean_prompt_tokens, naive.mean_prompt_tokens),
+        dbqa.mean_latency_ms / 1000.0,
+        naive.mean_latency_ms / 1000.0,
+        ratio(dbqa.mean_latency_ms, naive.mean_latency_ms),
+        dbqa.p50_latency_ms / 1000.0,
+        dbqa.p90_latency_ms / 1000.0,
+        naive.p50_latency_ms / 1000.0,
+        naive.p90_latency_ms / 1000.0,
+    )
 }
 
 /// The markdown summary of a run.

@@ -16,6 +16,7 @@ pub(crate) mod answers;
 pub(crate) mod linking;
 pub(crate) mod naive;
 pub(crate) mod score;
+pub(crate) mod sets;
 pub(crate) mod tokens;
 
 #[cfg(test)]
@@ -24,7 +25,8 @@ mod tests;
 const USAGE: &str = "usage: cargo xtask eval linking [--data DIR] [--union] [--max-tables N]
        cargo xtask eval answers [--data DIR] [--limit N] [--offset N]
                                 [--llm-base-url URL] [--model M] [--tool-mode auto|required|json|text]
-                                [--config default|baseline] [--name NAME]";
+                                [--config default|baseline|both] [--name NAME]
+                                [--set dev|tuning|report|paraphrases|demo-shop] [--sample N] [--env NAME=VALUE]";
 
 /// Runs `cargo xtask eval …`.
 pub(crate) fn run(args: &[String]) -> Result<()> {
@@ -91,8 +93,11 @@ pub(crate) fn load_examples(data: &Path) -> Result<Vec<Example>> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// The SQLite file of database `db_id`.
+/// The SQLite file of database `db_id` (the demo shop's own for its questions).
 pub(crate) fn db_file(data: &Path, db_id: &str) -> PathBuf {
+    if db_id == sets::DEMO_SHOP {
+        return sets::demo_shop_file();
+    }
     data.join("database")
         .join(db_id)
         .join(format!("{db_id}.sqlite"))

@@ -46,28 +46,52 @@ fn create_statements(path: &Path) -> Result<String> {
 }
 
 /// Runs every question of `examples` through the naive pipeline, calling `done` after each.
+#[cfg(test)]
 pub(crate) async fn evaluate(
     data: &Path,
     examples: &[(usize, Example)],
     setup: &Setup,
     mut done: impl FnMut(&[QuestionResult]),
 ) -> Result<Vec<QuestionResult>> {
-    let options = ProviderOptions::new(setup.base_url.clone())
-        .with_request_timeout(Duration::from_secs(u64::from(setup.llm_timeout_s)))
-        .with_max_retries(1);
-    let provider = OpenAiProvider::named("openai-compatible", options)?;
-    let mut schemas: BTreeMap<String, String> = BTreeMap::new();
+    let mut runner = NaiveRunner::new(data, setup)?;
     let mut results = Vec::with_capacity(examples.len());
     for (index, example) in examples {
-        let path = db_file(data, &example.db_id);
-        let schema = match schemas.entry(example.db_id.clone()) {
-            Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(new) => new.insert(create_statements(&path)?),
-        };
-        results.push(ask(&provider, &setup.model, schema, &path, *index, example).await);
+        results.push(runner.ask(*index, example).await?);
         done(&results);
     }
     Ok(results)
+}
+
+/// The naive script, with each database's `CREATE TABLE` text read once.
+pub(crate) struct NaiveRunner<'a> {
+    data: &'a Path,
+    model: String,
+    provider: OpenAiProvider,
+    schemas: BTreeMap<String, String>,
+}
+
+impl<'a> NaiveRunner<'a> {
+    pub(crate) fn new(data: &'a Path, setup: &Setup) -> Result<Self> {
+        let options = ProviderOptions::new(setup.base_url.clone())
+            .with_request_timeout(Duration::from_secs(u64::from(setup.llm_timeout_s)))
+            .with_max_retries(1);
+        Ok(Self {
+            data,
+            model: setup.model.clone(),
+            provider: OpenAiProvider::named("openai-compatible", options)?,
+            schemas: BTreeMap::new(),
+        })
+    }
+
+    /// One question.
+    pub(crate) async fn ask(&mut self, index: usize, example: &Example) -> Result<QuestionResult> {
+        let path = db_file(self.data, &example.db_id);
+        let schema = match self.schemas.entry(example.db_id.clone()) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(create_statements(&path)?),
+        };
+        Ok(ask(&self.provider, &self.model, schema, &path, index, example).await)
+    }
 }
 
 async fn ask(

@@ -117,6 +117,7 @@ async fn run_slice(fake: &FakeLlm, preset: Preset) -> Vec<QuestionResult> {
         tool_mode: ToolMode::Auto,
         preset,
         llm_timeout_s: 30,
+        env: Vec::new(),
     };
     evaluate(&data, &examples, &setup, |_| {})
         .await

@@ -28,8 +28,15 @@ pub struct AgentConfig {
     pub safety: SafetyConfig,
     /// `LAZY_SCHEMA_LOADING` (true): put only the relevant tables in the prompt.
     pub lazy_schema_loading: bool,
-    /// `MAX_TABLES_IN_CONTEXT` (5): tables described in full in the prompt.
+    /// `MAX_TABLES_IN_CONTEXT` (8): tables described in full in the prompt when the
+    /// schema is over the budget.
     pub max_tables_in_context: usize,
+    /// `SCHEMA_TOKEN_BUDGET` (3000): a schema whose rendering fits this many tokens goes
+    /// into the prompt whole; a larger one is cut to the relevant tables (columns first).
+    pub schema_token_budget: usize,
+    /// `SCHEMA_GLOSSARY`: a file of business terms (`term = table[.column] : description`)
+    /// that steer table selection and are explained in the prompt.
+    pub schema_glossary: Option<PathBuf>,
     /// `ENABLE_STREAMING` (false): stream answers by default where the interface can.
     pub enable_streaming: bool,
     /// `WARMUP_ON_INIT` (false): load the schema when the agent is built.
@@ -58,7 +65,9 @@ impl AgentConfig {
             cache: CacheConfig::from_env(env)?,
             safety: SafetyConfig::from_env(env)?,
             lazy_schema_loading: env.bool("LAZY_SCHEMA_LOADING", true)?,
-            max_tables_in_context: env.number("MAX_TABLES_IN_CONTEXT", 5, 1, 10_000)?,
+            max_tables_in_context: env.number("MAX_TABLES_IN_CONTEXT", 8, 1, 10_000)?,
+            schema_token_budget: env.number("SCHEMA_TOKEN_BUDGET", 3000, 100, 1_000_000)?,
+            schema_glossary: env.string("SCHEMA_GLOSSARY").map(PathBuf::from),
             enable_streaming: env.bool("ENABLE_STREAMING", false)?,
             warmup_on_init: env.bool("WARMUP_ON_INIT", false)?,
             session_backend: env.parsed("SESSION_BACKEND", SessionBackendKind::Sqlite)?,

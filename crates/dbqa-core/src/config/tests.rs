@@ -204,9 +204,19 @@ fn settings() -> Vec<(
         ("LAZY_SCHEMA_LOADING", "true", "false", "false", |c| {
             c.lazy_schema_loading.to_string()
         }),
-        ("MAX_TABLES_IN_CONTEXT", "5", "9", "9", |c| {
+        ("MAX_TABLES_IN_CONTEXT", "8", "9", "9", |c| {
             c.max_tables_in_context.to_string()
         }),
+        ("SCHEMA_TOKEN_BUDGET", "3000", "500", "500", |c| {
+            c.schema_token_budget.to_string()
+        }),
+        (
+            "SCHEMA_GLOSSARY",
+            "None",
+            "/tmp/g.txt",
+            "Some(\"/tmp/g.txt\")",
+            |c| format!("{:?}", c.schema_glossary),
+        ),
         ("ENABLE_STREAMING", "false", "1", "true", |c| {
             c.enable_streaming.to_string()
         }),
@@ -291,6 +301,7 @@ fn invalid_values_name_the_variable_and_the_value() {
         ("LLM_TOOL_MODE", "xml"),
         ("MAX_RESULT_ROWS", "many"),
         ("MAX_TABLES_IN_CONTEXT", "0"),
+        ("SCHEMA_TOKEN_BUDGET", "10"),
         ("ANSWER_MODE", "poem"),
         ("PROMPT_INJECTION", "ignore"),
         ("CACHE_ENABLED", "2"),

@@ -1,0 +1,178 @@
+//! The user's business terms (`SCHEMA_GLOSSARY`): what a word of the business means in
+//! the schema. A question that uses a term gets its table chosen and its description in
+//! the prompt.
+//!
+//! The file has one term per line, `term = table[.column] : description`; `#` starts a
+//! comment:
+//!
+//! ```text
+//! # what our people say, and where it lives
+//! revenue = order_items : quantity * unit_price * (1 - discount), cancelled orders left out
+//! late = orders.shipped_date : an order is late when shipped_date > required_date
+//! VIP customer = customers : a customer with more than 10 orders
+//! ```
+//!
+//! Terms match by stems, so `late` also matches "lateness" no more than a stemmer allows,
+//! and a term of several words matches when the question holds all of them.
+
+use std::path::Path;
+
+use crate::lexicon::{lexicon, split_words};
+
+/// One glossary entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlossaryEntry {
+    /// The term as written.
+    pub term: String,
+    /// The table it lives in.
+    pub table: String,
+    /// The column, when the entry names one.
+    pub column: Option<String>,
+    /// What it means, as the prompt shows it.
+    pub description: String,
+    stems: Vec<String>,
+}
+
+/// A parsed glossary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Glossary {
+    entries: Vec<GlossaryEntry>,
+}
+
+/// A glossary line that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("SCHEMA_GLOSSARY line {line}: {message} (expected `term = table[.column] : description`)")]
+pub struct GlossaryError {
+    /// The 1-based line number.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl Glossary {
+    /// Reads a glossary file.
+    pub fn load(path: &Path) -> Result<Self, GlossaryError> {
+        let text = std::fs::read_to_string(path).map_err(|e| GlossaryError {
+            line: 0,
+            message: format!("cannot read {}: {e}", path.display()),
+        })?;
+        Self::parse(&text)
+    }
+
+    /// Parses glossary text.
+    ///
+    /// ```
+    /// let glossary = dbqa_agent::glossary::Glossary::parse(
+    ///     "revenue = order_items : quantity * unit_price",
+    /// )?;
+    /// assert_eq!(glossary.matching("What was our revenue in May?")[0].table, "order_items");
+    /// # Ok::<(), dbqa_agent::glossary::GlossaryError>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, GlossaryError> {
+        let mut entries = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let error = |message: &str| GlossaryError {
+                line: i + 1,
+                message: message.to_string(),
+            };
+            let (term, rest) = line.split_once('=').ok_or_else(|| error("no `=`"))?;
+            let (target, description) = rest.split_once(':').unwrap_or((rest, ""));
+            let term = term.trim();
+            let target = target.trim();
+            if term.is_empty() || target.is_empty() {
+                return Err(error("the term and the table must not be empty"));
+            }
+            let (table, column) = match target.split_once('.') {
+                Some((t, c)) => (t.trim().to_string(), Some(c.trim().to_string())),
+                None => (target.to_string(), None),
+            };
+            let lexicon = lexicon();
+            entries.push(GlossaryEntry {
+                term: term.to_string(),
+                table,
+                column,
+                description: description.trim().to_string(),
+                stems: split_words(term).iter().map(|w| lexicon.stem(w)).collect(),
+            });
+        }
+        Ok(Self { entries })
+    }
+
+    /// The entries whose every word the question uses (by stem).
+    pub fn matching(&self, question: &str) -> Vec<&GlossaryEntry> {
+        let lexicon = lexicon();
+        let stems: Vec<String> = split_words(question)
+            .iter()
+            .map(|w| lexicon.stem(w))
+            .collect();
+        self.entries
+            .iter()
+            .filter(|e| !e.stems.is_empty() && e.stems.iter().all(|s| stems.contains(s)))
+            .collect()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl GlossaryEntry {
+    /// The entry as the prompt shows it: `revenue: order_items — quantity * unit_price`.
+    pub fn render(&self) -> String {
+        let target = match &self.column {
+            Some(column) => format!("{}.{column}", self.table),
+            None => self.table.clone(),
+        };
+        if self.description.is_empty() {
+            format!("{}: {target}", self.term)
+        } else {
+            format!("{}: {target} — {}", self.term, self.description)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_match_by_stems_and_all_their_words() {
+        let glossary = Glossary::parse(
+            "# ours\n\
+             revenue = order_items : quantity * unit_price\n\
+             late = orders.shipped_date : shipped after required_date\n\
+             VIP customer = customers : more than 10 orders\n",
+        )
+        .expect("glossary");
+        let terms = |q: &str| -> Vec<String> {
+            glossary
+                .matching(q)
+                .iter()
+                .map(|e| e.term.clone())
+                .collect()
+        };
+        assert_eq!(terms("Revenue by month?"), ["revenue"]);
+        assert_eq!(terms("Which orders were late?"), ["late"]);
+        assert_eq!(
+            terms("How many VIP customers do we have?"),
+            ["VIP customer"]
+        );
+        assert!(terms("How many customers?").is_empty());
+        assert_eq!(
+            glossary.matching("late")[0].render(),
+            "late: orders.shipped_date — shipped after required_date"
+        );
+    }
+
+    #[test]
+    fn bad_lines_name_their_number() {
+        let error = Glossary::parse("revenue = t\njust words\n").unwrap_err();
+        assert_eq!(error.line, 2);
+        assert!(error.to_string().contains("SCHEMA_GLOSSARY line 2"));
+    }
+}
