@@ -331,13 +331,16 @@ async fn distinct_values(
         None => dialect.quote_identifier(&table.name),
     };
     let n = MAX_DISTINCT + 1;
-    let sql = if dialect.supports_top() {
-        format!("SELECT DISTINCT TOP {n} {col} FROM {name} WHERE {col} IS NOT NULL ORDER BY {col}")
+    // Long values are left on the server: reading a huge cell only to drop it costs memory.
+    let (length, top, limit) = if dialect.supports_top() {
+        ("LEN", format!("TOP {n} "), String::new())
     } else {
-        format!(
-            "SELECT DISTINCT {col} FROM {name} WHERE {col} IS NOT NULL ORDER BY {col} LIMIT {n}"
-        )
+        ("LENGTH", String::new(), format!(" LIMIT {n}"))
     };
+    let sql = format!(
+        "SELECT DISTINCT {top}{col} FROM {name} WHERE {col} IS NOT NULL \
+         AND {length}({col}) <= {MAX_VALUE_CHARS} ORDER BY {col}{limit}"
+    );
     let accepted = guard.check(&sql).ok()?;
     let options = ExecuteOptions::read_only(Duration::from_secs(2), n);
     let rows = db.execute(&accepted.sql, &options).await.ok()?;

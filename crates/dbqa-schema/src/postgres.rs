@@ -233,7 +233,19 @@ async fn run_in_transaction(
     );
     conn.execute(sqlx::raw_sql(AssertSqlSafe(format!("{begin}; {timeout}"))))
         .await?;
-    let rows = fetch_limited(conn, sql, options).await?;
+    let bounded = match options.read_only && is_query(sql) {
+        true => bounded_sql(conn, sql).await?,
+        false => None,
+    };
+    let rows = match bounded {
+        Some((bounded, columns)) => {
+            let mut rows = fetch_limited(conn, &bounded, options).await?;
+            // The result as the query describes it, not as the cut projection does.
+            rows.columns = columns;
+            rows
+        }
+        None => fetch_limited(conn, sql, options).await?,
+    };
     let end = if options.read_only {
         "ROLLBACK"
     } else {
@@ -241,6 +253,69 @@ async fn run_in_transaction(
     };
     conn.execute(end).await?;
     Ok(rows)
+}
+
+/// Result types that can hold a text cell too long to read whole (`char(n)` and `name`
+/// are bounded, and a cast would drop `char(n)`'s padding).
+const LONG_TYPES: &[&str] = &["TEXT", "VARCHAR", "XML", "UNKNOWN", "CITEXT"];
+
+/// Whether `sql` is a query that can run as a subquery (what the guard renders:
+/// `SELECT`, `WITH`, `VALUES`, `TABLE`, or a parenthesised set operation); `EXPLAIN` and
+/// anything else run as they are.
+fn is_query(sql: &str) -> bool {
+    let head: String = sql
+        .trim_start()
+        .chars()
+        .take(6)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    ["SELECT", "WITH", "VALUES", "TABLE", "("]
+        .iter()
+        .any(|k| head.starts_with(k))
+}
+
+/// The query with long text and byte cells cut by the server, when its result has such
+/// columns: the driver reads a whole row into memory before dbqa sees a cell, so a 100 MB
+/// value would cost several times that. Each long column is cut to one character (or
+/// byte) more than the cell cap, so the connector can still tell it was cut. `None` when
+/// no column needs it. Only the projection changes; the query runs as a subquery, in the
+/// same order.
+async fn bounded_sql(
+    conn: &mut PgConnection,
+    sql: &str,
+) -> Result<Option<(String, Vec<dbqa_core::ColumnInfo>)>, sqlx::Error> {
+    use sqlx::{Column, TypeInfo};
+    let statement = conn.prepare(AssertSqlSafe(sql).into_sql_str()).await?;
+    let columns = statement.columns();
+    let keep = crate::bounds::CELL_CAP + 1;
+    let mut needed = false;
+    let mut items = Vec::with_capacity(columns.len());
+    let mut aliases = Vec::with_capacity(columns.len());
+    for (i, column) in columns.iter().enumerate() {
+        let alias = format!("c{i}");
+        let name = Dialect::Postgres.quote_identifier(column.name());
+        let type_name = column.type_info().name().to_ascii_uppercase();
+        let item = if LONG_TYPES.contains(&type_name.as_str()) {
+            needed = true;
+            format!("left({alias}::text, {keep}) AS {name}")
+        } else if type_name == "BYTEA" {
+            needed = true;
+            format!("substring({alias} from 1 for {keep}) AS {name}")
+        } else {
+            format!("{alias} AS {name}")
+        };
+        items.push(item);
+        aliases.push(alias);
+    }
+    if !needed {
+        return Ok(None);
+    }
+    let bounded = format!(
+        "SELECT {} FROM (\n{sql}\n) AS dbqa_bounded({})",
+        items.join(", "),
+        aliases.join(", ")
+    );
+    Ok(Some((bounded, pool::column_infos(columns))))
 }
 
 /// Streams the rows of one statement (extended protocol: a second statement is refused
