@@ -51,4 +51,5 @@ on_every_backend!(
     query_result_cache_hit,
     stats_match,
     describe_tables_pulls_in_a_table,
+    auto_mode_falls_back_to_text,
 );

@@ -430,3 +430,40 @@ pub async fn describe_tables_pulls_in_a_table(db: TestDb) {
             .is_some_and(|r| r.ends_with("items were ordered."))
     );
 }
+
+/// `LLM_TOOL_MODE=auto` against a server that does not make tool calls (llama.cpp's
+/// answer to tools: markup without a call): the turn is asked again in text mode, which
+/// carries the SQL and its answer template, and later questions go straight to text mode.
+/// Each question is answered in one call once the mode is known.
+pub async fn auto_mode_falls_back_to_text(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::text("<tools></tools>\n```"));
+    let answer = "```sql\nSELECT COUNT(*) AS n FROM customers WHERE country = 'France'\n```\nAnswer: There are {n} customers in France.";
+    fake.push(Reply::text(answer));
+    fake.push(Reply::text(answer));
+    let agent = agent(&db, &fake, &[("LLM_TOOL_MODE", "auto")]).await;
+    let first = agent
+        .query("How many customers are in France?")
+        .await
+        .expect("answer");
+    let n = first.rows[0][0].to_display_string();
+    assert_eq!(
+        first.natural_response,
+        Some(format!("There are {n} customers in France."))
+    );
+    assert_eq!(first.llm_calls, 2, "the auto call and the text-mode call");
+    let requests = fake.requests();
+    assert!(requests[0].tool_names().contains(&"run_sql".to_string()));
+    assert!(
+        requests[1].tool_names().is_empty(),
+        "text mode sends no tools"
+    );
+    let text_prompt = requests[1].system_text().unwrap_or_default();
+    assert!(text_prompt.contains("Answer:"), "{text_prompt}");
+    let second = agent
+        .query("And how many customers are in France again?")
+        .await
+        .expect("answer");
+    assert_eq!(second.llm_calls, 1);
+    assert!(fake.requests()[2].tool_names().is_empty());
+}

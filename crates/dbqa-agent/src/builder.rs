@@ -290,6 +290,8 @@ impl AgentBuilder {
                 glossary,
                 prompt: self.prompt,
                 format: self.format,
+                tools_unsupported: AtomicBool::new(false),
+                native_tools_seen: AtomicBool::new(false),
             }),
         };
         if warmup {

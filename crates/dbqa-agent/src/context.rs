@@ -140,7 +140,7 @@ impl Turn<'_> {
             dialect: schema.schema.dialect,
             max_rows: config.safety.max_result_rows,
             schema: &context.text,
-            templates: templates && config.model.tool_mode != ToolMode::Text,
+            templates: templates && self.inner.tool_mode() != ToolMode::Text,
             hints: &context.hints,
             glossary: &context.glossary,
             options: &self.inner.prompt,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use dbqa_cache::{Caches, keys};
-use dbqa_core::{AgentConfig, Database, LlmProvider, Schema, SessionStore};
+use dbqa_core::{AgentConfig, Database, LlmProvider, Schema, SessionStore, ToolMode};
 use dbqa_guard::Guard;
 use tokio::sync::Mutex;
 
@@ -74,6 +74,11 @@ pub(crate) struct Inner {
     pub(crate) prompt: PromptOptions,
     /// How tables are shown to the model.
     pub(crate) format: SchemaFormat,
+    /// `LLM_TOOL_MODE=auto` found that the server answers tools with text: later
+    /// questions use `text` mode.
+    pub(crate) tools_unsupported: AtomicBool,
+    /// The server has made a native tool call: its plain replies are genuine.
+    pub(crate) native_tools_seen: AtomicBool,
 }
 
 /// Milliseconds since `since`.
@@ -82,6 +87,17 @@ pub(crate) fn ms(since: Instant) -> f64 {
 }
 
 impl Inner {
+    /// The tool mode to use now: the configured one, or `text` once `auto` found that the
+    /// server does not make tool calls.
+    pub(crate) fn tool_mode(&self) -> ToolMode {
+        let configured = self.config.model.tool_mode;
+        if configured == ToolMode::Auto && self.tools_unsupported.load(Ordering::Relaxed) {
+            ToolMode::Text
+        } else {
+            configured
+        }
+    }
+
     /// Fails with [`Error::Closed`] once the agent was closed.
     pub(crate) fn ensure_open(&self) -> Result<()> {
         if self.closed.load(Ordering::SeqCst) {

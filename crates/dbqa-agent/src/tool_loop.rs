@@ -4,7 +4,9 @@
 
 use std::time::Instant;
 
-use dbqa_core::{ChatRequest, DatabaseError, Message, ToolCall};
+use std::sync::atomic::Ordering;
+
+use dbqa_core::{ChatRequest, DatabaseError, Message, ToolCall, ToolMode};
 use dbqa_guard::Warning;
 use dbqa_llm::{interpret_response, prepare_request};
 
@@ -78,9 +80,7 @@ impl Turn<'_> {
         let max_attempts = self.inner.config.max_retries + 1;
         let mut attempts = Attempts::default();
         for _turn in 0..max_attempts + EXTRA_TURNS {
-            let reply = self.call_model(&request).await?;
-            let mode = self.inner.config.model.tool_mode;
-            let turn = interpret_response(&reply, mode);
+            let (reply, turn) = self.model_turn(&request).await?;
             if turn.tool_calls.is_empty() {
                 return match turn.text {
                     // Words after failed SQL are no answer to a question about the data.
@@ -139,12 +139,43 @@ impl Turn<'_> {
         Err(attempts.give_up(None))
     }
 
-    /// One SQL-writing call, shaped for the tool mode, with its usage recorded.
-    async fn call_model(&mut self, request: &ChatRequest) -> Result<dbqa_core::ChatResponse> {
+    /// One model turn. In `auto` mode, a server that answers with neither a tool call nor
+    /// readable SQL (llama.cpp and other servers without tool calls) is asked again in
+    /// `text` mode, and this agent uses `text` mode from then on.
+    async fn model_turn(
+        &mut self,
+        request: &ChatRequest,
+    ) -> Result<(dbqa_core::ChatResponse, dbqa_llm::ModelTurn)> {
+        let inner = self.inner;
+        let mode = inner.tool_mode();
+        let reply = self.call_model(request, mode).await?;
+        if !reply.tool_calls.is_empty() {
+            inner.native_tools_seen.store(true, Ordering::Relaxed);
+        }
+        let turn = interpret_response(&reply, mode);
+        let untold = turn.tool_calls.is_empty() && !request.tools.is_empty();
+        if mode != ToolMode::Auto || !untold || inner.native_tools_seen.load(Ordering::Relaxed) {
+            return Ok((reply, turn));
+        }
+        tracing::info!(
+            "the LLM server answered without tool calls: using LLM_TOOL_MODE=text from now on"
+        );
+        inner.tools_unsupported.store(true, Ordering::Relaxed);
+        let reply = self.call_model(request, ToolMode::Text).await?;
+        let turn = interpret_response(&reply, ToolMode::Text);
+        Ok((reply, turn))
+    }
+
+    /// One SQL-writing call, shaped for `mode`, with its usage recorded.
+    async fn call_model(
+        &mut self,
+        request: &ChatRequest,
+        mode: ToolMode,
+    ) -> Result<dbqa_core::ChatResponse> {
         let started = Instant::now();
         // The conversation is kept native; each call shapes a copy for the tool mode.
         let mut wire = request.clone();
-        prepare_request(&mut wire, self.inner.config.model.tool_mode);
+        prepare_request(&mut wire, mode);
         let reply = self.inner.llm.chat(&wire).await;
         self.timings.llm_ms += ms(started);
         let reply = reply?;

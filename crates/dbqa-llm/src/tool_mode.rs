@@ -112,11 +112,18 @@ fn json_instructions(describe: bool) -> String {
     text
 }
 
-fn text_instructions(describe: bool) -> String {
+fn text_instructions(describe: bool, templates: bool) -> String {
     let mut text = String::from(
         "Do not call functions. To query the database, write exactly one SQL query in a \
          ```sql fenced code block. To answer without a query, write the answer as plain text.",
     );
+    if templates {
+        text.push_str(
+            " When a short sentence answers the question, add one line after the block: \
+             `Answer: <the sentence, with {column} where a result value goes>`, for example \
+             `Answer: There are {n} customers in France.`",
+        );
+    }
     if describe {
         text.push_str(
             " To see more tables first, write one line: DESCRIBE TABLES: <table>, <table>",
@@ -157,12 +164,21 @@ pub fn prepare_request(request: &mut ChatRequest, mode: ToolMode) {
             append_system(request, &json_instructions(describe));
         }
         ToolMode::Text => {
+            let templates = offers_templates(&request.tools);
             lower_history(&mut request.messages, mode);
             request.tools.clear();
             request.tool_choice = ToolChoice::Auto;
-            append_system(request, &text_instructions(describe));
+            append_system(request, &text_instructions(describe, templates));
         }
     }
+}
+
+/// Whether the offered `run_sql` takes an `answer_template`.
+fn offers_templates(tools: &[ToolSpec]) -> bool {
+    tools
+        .iter()
+        .filter(|t| t.name == RUN_SQL)
+        .any(|t| t.parameters["properties"].get("answer_template").is_some())
 }
 
 /// Rewrites native tool calls and results as the text the mode uses, so a conversation
@@ -218,10 +234,14 @@ fn render_call(call: &ToolCall, mode: ToolMode) -> String {
     };
     match (call.name.as_str(), mode) {
         (RUN_SQL, ToolMode::Text) => {
-            format!(
+            let mut text = format!(
                 "```sql\n{}\n```",
                 field("sql").unwrap_or_else(|| call.arguments.clone())
-            )
+            );
+            if let Some(template) = field("answer_template") {
+                text.push_str(&format!("\nAnswer: {template}"));
+            }
+            text
         }
         (RUN_SQL, _) => call.arguments.clone(),
         (DESCRIBE_TABLES, ToolMode::Text) => {
@@ -314,17 +334,23 @@ fn read_text_answer(content: &str, mode: ToolMode) -> Reading {
     {
         return reading;
     }
-    if matches!(mode, ToolMode::Text | ToolMode::Json) {
-        if let Some(names) = describe_line(content) {
-            return Reading::Calls(vec![synthetic(
-                0,
-                DESCRIBE_TABLES,
-                json!({ DESCRIBE_TABLES_ARG: names }),
-            )]);
+    if matches!(mode, ToolMode::Text | ToolMode::Json)
+        && let Some(names) = describe_line(content)
+    {
+        return Reading::Calls(vec![synthetic(
+            0,
+            DESCRIBE_TABLES,
+            json!({ DESCRIBE_TABLES_ARG: names }),
+        )]);
+    }
+    // A fenced SQL block is read in every mode: a server without tool calls (llama.cpp,
+    // some Ollama models) answers `auto` requests that way.
+    if let Some(sql) = sql_in_text(content, mode == ToolMode::Text) {
+        let mut arguments = json!({ "sql": sql });
+        if let Some(template) = answer_line(content) {
+            arguments["answer_template"] = json!(template);
         }
-        if let Some(sql) = sql_in_text(content, mode == ToolMode::Text) {
-            return Reading::Calls(vec![synthetic(0, RUN_SQL, json!({ "sql": sql }))]);
-        }
+        return Reading::Calls(vec![synthetic(0, RUN_SQL, arguments)]);
     }
     Reading::Plain
 }
@@ -462,6 +488,18 @@ fn looks_like_sql(text: &str) -> bool {
 
 /// SQL from a ```sql fence, a plain ``` fence holding SQL, or (when `bare`) the whole text
 /// when it is a query.
+/// The `Answer: …` line of a text-mode reply: the answer template.
+fn answer_line(content: &str) -> Option<String> {
+    content.lines().rev().find_map(|line| {
+        let line = line.trim().trim_matches('`');
+        let rest = line
+            .strip_prefix("Answer:")
+            .or_else(|| line.strip_prefix("answer:"))?;
+        let template = rest.trim();
+        (!template.is_empty()).then(|| template.to_string())
+    })
+}
+
 fn sql_in_text(content: &str, bare: bool) -> Option<String> {
     if let Some(sql) = fenced(content, &["sql", "sqlite", "postgresql", "mysql"]) {
         return Some(sql);

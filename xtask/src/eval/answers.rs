@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use dbqa_agent::prompt::{PromptOptions, Rule};
+use dbqa_agent::render::SchemaFormat;
 use dbqa_agent::{AgentEvent, DatabaseQueryAgent, QueryOptions};
 use dbqa_core::{AgentConfig, Environment, ToolMode};
 use futures::StreamExt;
@@ -58,6 +60,26 @@ pub(crate) struct Setup {
     /// Settings over dbqa's defaults for the `default` preset (`--env NAME=VALUE`), for
     /// measuring one setting against another.
     pub(crate) env: Vec<(String, String)>,
+    /// `--schema-format compact|create`.
+    #[serde(skip)]
+    pub(crate) format: SchemaFormat,
+    /// `--prompt-without rule,rule`: rules left out of the system prompt.
+    pub(crate) without: Vec<String>,
+}
+
+impl Setup {
+    /// The prompt options `--prompt-without` asks for.
+    fn prompt_options(&self) -> Result<PromptOptions> {
+        let mut options = PromptOptions::default();
+        for name in &self.without {
+            let rule = Rule::from_name(name).with_context(|| {
+                let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+                format!("--prompt-without knows {}, not `{name}`", names.join(", "))
+            })?;
+            options = options.without(rule);
+        }
+        Ok(options)
+    }
 }
 
 impl Setup {
@@ -289,6 +311,8 @@ async fn evaluate_agent(
 pub(crate) struct AgentRunner<'a> {
     data: &'a Path,
     config: AgentConfig,
+    prompt: PromptOptions,
+    format: SchemaFormat,
     agents: BTreeMap<String, DatabaseQueryAgent>,
 }
 
@@ -297,6 +321,8 @@ impl<'a> AgentRunner<'a> {
         Ok(Self {
             data,
             config: setup.config()?,
+            prompt: setup.prompt_options()?,
+            format: setup.format,
             agents: BTreeMap::new(),
         })
     }
@@ -308,6 +334,8 @@ impl<'a> AgentRunner<'a> {
             let agent = DatabaseQueryAgent::builder()
                 .config(self.config.clone())
                 .database_url(db_url(self.data, &example.db_id))
+                .prompt_options(self.prompt.clone())
+                .schema_format(self.format)
                 .warmup_on_init(true)
                 .build()
                 .await
@@ -470,6 +498,8 @@ fn parse(args: &[String]) -> Result<Args> {
             preset: Preset::Default,
             llm_timeout_s: 300,
             env: Vec::new(),
+            format: SchemaFormat::Compact,
+            without: Vec::new(),
         },
     };
     let mut it = args.iter();
@@ -489,6 +519,19 @@ fn parse(args: &[String]) -> Result<Args> {
                     .split_once('=')
                     .with_context(|| format!("--env needs NAME=VALUE, got `{pair}`"))?;
                 out.setup.env.push((name.to_string(), value.to_string()));
+            }
+            "--schema-format" => {
+                out.setup.format = match super::value(&mut it, arg)?.as_str() {
+                    "compact" => SchemaFormat::Compact,
+                    "create" => SchemaFormat::CreateTable,
+                    other => bail!("--schema-format is compact or create, not `{other}`"),
+                }
+            }
+            "--prompt-without" => {
+                out.setup.without = super::value(&mut it, arg)?
+                    .split(',')
+                    .map(str::to_string)
+                    .collect()
             }
             "--tool-mode" => {
                 out.setup.tool_mode = super::value(&mut it, arg)?
@@ -704,17 +747,28 @@ fn comparison(
         setup.model,
         setup.base_url,
         setup.tool_mode,
-        if setup.env.is_empty() {
+        if setup.env.is_empty() && setup.without.is_empty() && setup.format == SchemaFormat::Compact
+        {
             String::new()
         } else {
             format!(
-                ", settings {}",
+                ", settings {}{}{}",
                 setup
                     .env
                     .iter()
                     .map(|(k, v)| format!("`{k}={v}`"))
                     .collect::<Vec<_>>()
-                    .join(" ")
+                    .join(" "),
+                if setup.format == SchemaFormat::CreateTable {
+                    " `--schema-format create`"
+                } else {
+                    ""
+                },
+                if setup.without.is_empty() {
+                    String::new()
+                } else {
+                    format!(" `--prompt-without {}`", setup.without.join(","))
+                }
             )
         },
         dbqa.accuracy,

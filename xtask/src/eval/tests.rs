@@ -118,6 +118,8 @@ async fn run_slice(fake: &FakeLlm, preset: Preset) -> Vec<QuestionResult> {
         preset,
         llm_timeout_s: 30,
         env: Vec::new(),
+        format: dbqa_agent::render::SchemaFormat::Compact,
+        without: Vec::new(),
     };
     evaluate(&data, &examples, &setup, |_| {})
         .await

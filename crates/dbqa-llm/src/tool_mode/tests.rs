@@ -52,10 +52,23 @@ fn text_answers_in_every_shape() {
         ToolMode::Json,
         (&[], Some("select name from singer")),
     );
+    // A server without tool calls answers `auto` with a fenced block: it is read too.
     check(
         "```sql\nSELECT name FROM singer\n```",
         ToolMode::Auto,
-        (&[], Some("```sql\nSELECT name FROM singer\n```")),
+        (&[("run_sql", sql(q))], None),
+    );
+    // The template rides along as an `Answer:` line in every mode that reads text.
+    check(
+        "```sql\nSELECT count(*) AS n FROM singer\n```\nAnswer: There are {n} singers.",
+        ToolMode::Text,
+        (
+            &[(
+                "run_sql",
+                json!({"sql": "SELECT count(*) AS n FROM singer", "answer_template": "There are {n} singers."}),
+            )],
+            None,
+        ),
     );
     check(
         "```json\n{\"sql\": \"SELECT name FROM singer\"}\n```",

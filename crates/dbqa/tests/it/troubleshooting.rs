@@ -189,7 +189,13 @@ async fn produce() -> Vec<(String, String)> {
     ));
     out.push(message(
         "no sql no answer",
-        ask_demo(vec![Reply::text("")], &[], "How many customers are there?").await,
+        // Nothing in `auto` mode, then nothing in the `text` mode it falls back to.
+        ask_demo(
+            vec![Reply::text(""), Reply::text("")],
+            &[],
+            "How many customers are there?",
+        )
+        .await,
     ));
 
     // Questions refused before any LLM call.
