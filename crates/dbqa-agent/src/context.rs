@@ -149,7 +149,7 @@ impl Turn<'_> {
         messages.push(Message::user(self.question));
         let mut request = ChatRequest::new(&self.model, messages);
         request.system = Some(prompt::system_prompt(&ctx));
-        request.tools = prompt::tools(templates);
+        request.tools = prompt::tools_for(templates, !context.whole_schema);
         request.temperature = Some(config.model.temperature);
         request.max_tokens = Some(config.model.max_tokens);
         request

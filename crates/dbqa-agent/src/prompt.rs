@@ -142,7 +142,7 @@ pub fn system_prompt(ctx: &PromptContext<'_>) -> String {
                 "Write the values shown (in brackets or under \"Values in the question\") exactly as shown.",
             ),
             Rule::Casual => String::from(
-                "If the question is not about the data, reply in plain text without SQL.",
+                "Answer questions about the data with SQL, never from memory; reply in plain text only to messages that are not about the data.",
             ),
         })
         .collect();
@@ -179,6 +179,12 @@ pub fn system_prompt(ctx: &PromptContext<'_>) -> String {
 
 /// The tools offered to the SQL-writing call.
 pub fn tools(templates: bool) -> Vec<ToolSpec> {
+    tools_for(templates, true)
+}
+
+/// The tools offered: `run_sql`, and `describe_tables` only when some tables are listed
+/// without their columns (with the whole schema shown it can only distract a model).
+pub fn tools_for(templates: bool, describe: bool) -> Vec<ToolSpec> {
     let mut run_sql = json!({
         "type": "object",
         "properties": {
@@ -192,13 +198,13 @@ pub fn tools(templates: bool) -> Vec<ToolSpec> {
             "description": "Optional answer with {column}, {column|list} or {row_count} placeholders filled from the rows."
         });
     }
-    vec![
-        ToolSpec {
-            name: RUN_SQL.into(),
-            description: "Run a read-only SQL query on the database and get the rows back.".into(),
-            parameters: run_sql,
-        },
-        ToolSpec {
+    let mut tools = vec![ToolSpec {
+        name: RUN_SQL.into(),
+        description: "Run a read-only SQL query on the database and get the rows back.".into(),
+        parameters: run_sql,
+    }];
+    if describe {
+        tools.push(ToolSpec {
             name: DESCRIBE_TABLES.into(),
             description: "Get the columns and keys of tables listed without them.".into(),
             parameters: json!({
@@ -208,8 +214,9 @@ pub fn tools(templates: bool) -> Vec<ToolSpec> {
                 },
                 "required": ["names"]
             }),
-        },
-    ]
+        });
+    }
+    tools
 }
 
 /// Text from the database made safe to put between `<data>` and `</data>`: a `<` that

@@ -37,6 +37,9 @@ pub enum TemplateError {
     /// A list over a truncated or very long result.
     #[error("`{{{0}|list}}` would leave out rows")]
     ListTooLong(String),
+    /// `{row_count}` over a single row: the count is in the row, not the row count.
+    #[error("`{{row_count}}` over one row is the count of rows, not the value in it")]
+    SingleRowCount,
     /// A `{` without its `}`.
     #[error("template has an unclosed `{{`")]
     Unclosed,
@@ -106,6 +109,11 @@ fn fill_one(placeholder: &str, rows: &Rows) -> Result<String, TemplateError> {
         });
     let Some(index) = index else {
         if !list && name.eq_ignore_ascii_case("row_count") {
+            // One row counted is nearly always a misread aggregate (`There are
+            // {row_count} customers` over `SELECT COUNT(*)`): no honest answer.
+            if rows.len() == 1 {
+                return Err(TemplateError::SingleRowCount);
+            }
             return Ok(rows.len().to_string());
         }
         return Err(TemplateError::UnknownPlaceholder(placeholder.to_string()));

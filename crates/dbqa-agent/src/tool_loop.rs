@@ -139,9 +139,9 @@ impl Turn<'_> {
         Err(attempts.give_up(None))
     }
 
-    /// One model turn. In `auto` mode, a server that answers with neither a tool call nor
-    /// readable SQL (llama.cpp and other servers without tool calls) is asked again in
-    /// `text` mode, and this agent uses `text` mode from then on.
+    /// One model turn. In `auto` mode, a server that answers tools without a native tool
+    /// call (llama.cpp and other servers without tool calls) is asked again in `text`
+    /// mode, and this agent uses `text` mode from then on.
     async fn model_turn(
         &mut self,
         request: &ChatRequest,
@@ -149,16 +149,28 @@ impl Turn<'_> {
         let inner = self.inner;
         let mode = inner.tool_mode();
         let reply = self.call_model(request, mode).await?;
+        tracing::debug!(
+            %mode,
+            content = reply.content.as_deref().unwrap_or(""),
+            tool_calls = reply.tool_calls.len(),
+            "model turn"
+        );
         if !reply.tool_calls.is_empty() {
             inner.native_tools_seen.store(true, Ordering::Relaxed);
         }
         let turn = interpret_response(&reply, mode);
-        let untold = turn.tool_calls.is_empty() && !request.tools.is_empty();
-        if mode != ToolMode::Auto || !untold || inner.native_tools_seen.load(Ordering::Relaxed) {
+        let no_native_call = reply.tool_calls.is_empty() && !request.tools.is_empty();
+        if mode != ToolMode::Auto
+            || !no_native_call
+            || inner.native_tools_seen.load(Ordering::Relaxed)
+        {
             return Ok((reply, turn));
         }
+        // Tools answered in text: this server makes no tool calls. Its reply (often the
+        // tool definitions echoed back) is dropped rather than kept in the conversation,
+        // and the turn is asked again in text mode, as every later one will be.
         tracing::info!(
-            "the LLM server answered without tool calls: using LLM_TOOL_MODE=text from now on"
+            "the LLM server answered tools without a tool call: using LLM_TOOL_MODE=text from now on"
         );
         inner.tools_unsupported.store(true, Ordering::Relaxed);
         let reply = self.call_model(request, ToolMode::Text).await?;

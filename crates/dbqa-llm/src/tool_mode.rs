@@ -114,8 +114,9 @@ fn json_instructions(describe: bool) -> String {
 
 fn text_instructions(describe: bool, templates: bool) -> String {
     let mut text = String::from(
-        "Do not call functions. To query the database, write exactly one SQL query in a \
-         ```sql fenced code block. To answer without a query, write the answer as plain text.",
+        "Do not call functions. Answer a question about the data with exactly one SQL query \
+         in a ```sql fenced code block, never from memory. Only a message that is not about \
+         the data gets a plain-text reply.",
     );
     if templates {
         text.push_str(
@@ -343,11 +344,13 @@ fn read_text_answer(content: &str, mode: ToolMode) -> Reading {
             json!({ DESCRIBE_TABLES_ARG: names }),
         )]);
     }
-    // A fenced SQL block is read in every mode: a server without tool calls (llama.cpp,
-    // some Ollama models) answers `auto` requests that way.
-    if let Some(sql) = sql_in_text(content, mode == ToolMode::Text) {
+    // A fenced SQL block (or `<sql>` markup) is read in every mode: a server without tool
+    // calls (llama.cpp, some Ollama models) answers `auto` requests that way.
+    let sql = tagged(content, "sql").or_else(|| sql_in_text(content, mode == ToolMode::Text));
+    if let Some(sql) = sql {
         let mut arguments = json!({ "sql": sql });
-        if let Some(template) = answer_line(content) {
+        if let Some(template) = tagged(content, "answer_template").or_else(|| answer_line(content))
+        {
             arguments["answer_template"] = json!(template);
         }
         return Reading::Calls(vec![synthetic(0, RUN_SQL, arguments)]);
@@ -488,6 +491,16 @@ fn looks_like_sql(text: &str) -> bool {
 
 /// SQL from a ```sql fence, a plain ``` fence holding SQL, or (when `bare`) the whole text
 /// when it is a query.
+/// The text of a `<tag>…</tag>` pair, as small models write arguments without a call.
+fn tagged(content: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = content.find(&open)? + open.len();
+    let end = content[start..].find(&close)? + start;
+    let text = content[start..end].trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
 /// The `Answer: …` line of a text-mode reply: the answer template.
 fn answer_line(content: &str) -> Option<String> {
     content.lines().rev().find_map(|line| {

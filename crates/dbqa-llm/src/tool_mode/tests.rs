@@ -58,6 +58,18 @@ fn text_answers_in_every_shape() {
         ToolMode::Auto,
         (&[("run_sql", sql(q))], None),
     );
+    // Markup some small models write instead of a call.
+    check(
+        "<tools>{}</tools>\n<answer_template>There are {n}.</answer_template>\n<sql>SELECT count(*) AS n FROM t</sql>",
+        ToolMode::Auto,
+        (
+            &[(
+                "run_sql",
+                json!({"sql": "SELECT count(*) AS n FROM t", "answer_template": "There are {n}."}),
+            )],
+            None,
+        ),
+    );
     // The template rides along as an `Answer:` line in every mode that reads text.
     check(
         "```sql\nSELECT count(*) AS n FROM singer\n```\nAnswer: There are {n} singers.",
