@@ -346,7 +346,10 @@ fn read_text_answer(content: &str, mode: ToolMode) -> Reading {
     }
     // A fenced SQL block (or `<sql>` markup) is read in every mode: a server without tool
     // calls (llama.cpp, some Ollama models) answers `auto` requests that way.
-    let sql = tagged(content, "sql").or_else(|| sql_in_text(content, mode == ToolMode::Text));
+    let sql = tagged(content, "sql")
+        .or_else(|| sql_in_text(content, mode == ToolMode::Text))
+        .map(|sql| without_answer_line(&sql))
+        .filter(|sql| !sql.is_empty());
     if let Some(sql) = sql {
         let mut arguments = json!({ "sql": sql });
         if let Some(template) = tagged(content, "answer_template").or_else(|| answer_line(content))
@@ -491,6 +494,19 @@ fn looks_like_sql(text: &str) -> bool {
 
 /// SQL from a ```sql fence, a plain ``` fence holding SQL, or (when `bare`) the whole text
 /// when it is a query.
+/// SQL without an `Answer:` line a model put inside its block or after bare SQL.
+fn without_answer_line(sql: &str) -> String {
+    sql.lines()
+        .take_while(|line| {
+            let line = line.trim_start().to_ascii_lowercase();
+            !line.starts_with("answer:")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
 /// The text of a `<tag>…</tag>` pair, as small models write arguments without a call.
 fn tagged(content: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");

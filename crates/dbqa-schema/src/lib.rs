@@ -50,6 +50,12 @@ use std::sync::Arc;
 
 use dbqa_core::{Database, DatabaseConfig, DatabaseError, Dialect};
 
+#[cfg(any(
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "mssql"
+))]
 mod bounds;
 mod error;
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "mssql"))]

@@ -1,4 +1,5 @@
-//! The crate's error type and the JSON error body every failed request gets.
+//! The crate's error type, the typed error kinds, and the JSON error body every failed
+//! request gets.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -33,6 +34,14 @@ pub enum Error {
         /// What is accepted.
         expected: &'static str,
     },
+    /// A file the server reads at start (tokens, audit log) cannot be used.
+    #[error("{name}: {message}")]
+    File {
+        /// The variable naming the file.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// `Result` with the server's [`Error`].
@@ -48,35 +57,136 @@ pub struct ErrorBody {
 /// What went wrong, for people (`message`) and programs (`kind`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// A stable name: the agent's error kind (`input`, `prompt_injection`,
-    /// `llm_unavailable`, …) or the server's (`unauthorized`, `payload_too_large`,
-    /// `bad_request`, `request_timeout`, `not_found`).
-    pub kind: String,
+    /// A stable name for the kind of error.
+    pub kind: ErrorKind,
     /// A message safe to show a user (no secrets, no internals).
     pub message: String,
+}
+
+/// Every kind of error the API answers with: the agent's (`input`, `validation`, …) and
+/// the server's own (`unauthorized`, `bad_request`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The question is empty or too long.
+    Input,
+    /// The question looks like prompt injection.
+    PromptInjection,
+    /// Every SQL was refused by the guard.
+    Validation,
+    /// Every SQL failed in the database.
+    Execution,
+    /// The model gave no SQL and no answer.
+    NoAnswer,
+    /// The LLM cannot be reached.
+    LlmUnavailable,
+    /// The LLM answered unusably.
+    Llm,
+    /// The database cannot be reached.
+    DatabaseUnavailable,
+    /// The database failed.
+    Database,
+    /// A query ran out of time.
+    Timeout,
+    /// The session store failed.
+    SessionStore,
+    /// The server is not configured as it should be.
+    Config,
+    /// The agent was closed.
+    Closed,
+    /// No or a wrong bearer token.
+    Unauthorized,
+    /// The `Host` header names no address this server answers for.
+    ForbiddenHost,
+    /// The request body is larger than allowed.
+    PayloadTooLarge,
+    /// The request is malformed.
+    BadRequest,
+    /// The request took longer than allowed.
+    RequestTimeout,
+    /// No such route.
+    NotFound,
+    /// No such session (for this user).
+    SessionNotFound,
+    /// The server is shutting down.
+    ShuttingDown,
+}
+
+impl ErrorKind {
+    /// The kind of an agent error.
+    fn of(error: &dbqa_agent::Error) -> Self {
+        match error.kind() {
+            "input" => Self::Input,
+            "prompt_injection" => Self::PromptInjection,
+            "validation" => Self::Validation,
+            "execution" => Self::Execution,
+            "no_answer" => Self::NoAnswer,
+            "llm_unavailable" => Self::LlmUnavailable,
+            "llm" => Self::Llm,
+            "database_unavailable" => Self::DatabaseUnavailable,
+            "database" => Self::Database,
+            "timeout" => Self::Timeout,
+            "session_store" => Self::SessionStore,
+            "closed" => Self::Closed,
+            _ => Self::Config,
+        }
+    }
+
+    /// The kind's wire name (`bad_request`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Input => "input",
+            Self::PromptInjection => "prompt_injection",
+            Self::Validation => "validation",
+            Self::Execution => "execution",
+            Self::NoAnswer => "no_answer",
+            Self::LlmUnavailable => "llm_unavailable",
+            Self::Llm => "llm",
+            Self::DatabaseUnavailable => "database_unavailable",
+            Self::Database => "database",
+            Self::Timeout => "timeout",
+            Self::SessionStore => "session_store",
+            Self::Config => "config",
+            Self::Closed => "closed",
+            Self::Unauthorized => "unauthorized",
+            Self::ForbiddenHost => "forbidden_host",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::BadRequest => "bad_request",
+            Self::RequestTimeout => "request_timeout",
+            Self::NotFound => "not_found",
+            Self::SessionNotFound => "session_not_found",
+            Self::ShuttingDown => "shutting_down",
+        }
+    }
 }
 
 /// An error on its way to becoming an HTTP response.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
-    pub(crate) kind: String,
+    pub(crate) kind: ErrorKind,
     pub(crate) message: String,
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             status,
-            kind: kind.to_string(),
+            kind,
             message: message.into(),
         }
+    }
+
+    /// A 400 with `message`.
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorKind::BadRequest, message)
     }
 
     pub(crate) fn body(&self) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
-                kind: self.kind.clone(),
+                kind: self.kind,
                 message: self.message.clone(),
             },
         }
@@ -114,7 +224,7 @@ impl From<dbqa_agent::Error> for ApiError {
         if status.is_server_error() {
             tracing::warn!(kind = error.kind(), "request failed: {error}");
         }
-        Self::new(status, error.kind(), error.to_string())
+        Self::new(status, ErrorKind::of(&error), error.to_string())
     }
 }
 

@@ -1,270 +1,117 @@
-//! Request counters and latency histograms, rendered with the agent's statistics in the
-//! Prometheus text format for `GET /metrics`.
+//! `GET /metrics`: the server's request counters and latency histograms, and the agent's
+//! statistics, in the Prometheus text format, through the `metrics` facade and
+//! `metrics-exporter-prometheus`. Each server has its own recorder (used as a local
+//! recorder, never installed globally), so several servers in one process count apart.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use dbqa_agent::Stats;
+use metrics::{Recorder, counter, gauge, histogram, with_local_recorder};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
+
+/// The content type of the rendering.
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Histogram bucket bounds, in seconds.
 const BUCKETS: [f64; 12] = [
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0,
 ];
 
-#[derive(Debug, Default, Clone)]
-struct Histogram {
-    /// Counts per bucket (not cumulative); the last slot is `+Inf`.
-    buckets: [u64; BUCKETS.len() + 1],
-    sum: f64,
-    count: u64,
+/// The server's own recorder; memory is bounded by the number of routes.
+pub(crate) struct Metrics {
+    recorder: PrometheusRecorder,
 }
 
-impl Histogram {
-    fn observe(&mut self, seconds: f64) {
-        let slot = BUCKETS
-            .iter()
-            .position(|bound| seconds <= *bound)
-            .unwrap_or(BUCKETS.len());
-        if let Some(bucket) = self.buckets.get_mut(slot) {
-            *bucket += 1;
-        }
-        self.sum += seconds;
-        self.count += 1;
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
     }
 }
 
-#[derive(Debug, Default)]
-struct Recorded {
-    /// Requests by (method, route, status).
-    requests: BTreeMap<(String, String, u16), u64>,
-    /// Latency by route.
-    latency: BTreeMap<String, Histogram>,
-}
-
-/// The server's own counters; memory is bounded by the number of routes.
-#[derive(Debug, Default)]
-pub(crate) struct Metrics {
-    recorded: Mutex<Recorded>,
-    in_flight: AtomicI64,
+impl Default for Metrics {
+    fn default() -> Self {
+        let builder = PrometheusBuilder::new();
+        // The bounds are constants, never empty: setting them cannot fail.
+        let builder = match builder.set_buckets(&BUCKETS) {
+            Ok(with_buckets) => with_buckets,
+            Err(_) => PrometheusBuilder::new(),
+        };
+        Self {
+            recorder: builder.build_recorder(),
+        }
+    }
 }
 
 impl Metrics {
+    /// Runs `f` with this server's recorder as the recorder of the `metrics` macros.
+    fn record(&self, f: impl FnOnce()) {
+        with_local_recorder(&self.recorder as &dyn Recorder, f);
+    }
+
     pub(crate) fn started(&self) {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.record(|| {
+            gauge!("dbqa_http_requests_in_flight").increment(1.0);
+        });
     }
 
     pub(crate) fn finished(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
-        let mut recorded = self.recorded.lock().unwrap_or_else(|e| e.into_inner());
-        *recorded
-            .requests
-            .entry((method.to_string(), route.to_string(), status))
-            .or_default() += 1;
-        recorded
-            .latency
-            .entry(route.to_string())
-            .or_default()
-            .observe(elapsed.as_secs_f64());
+        let (method, route, status) = (method.to_string(), route.to_string(), status.to_string());
+        self.record(|| {
+            gauge!("dbqa_http_requests_in_flight").decrement(1.0);
+            counter!("dbqa_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
+                .increment(1);
+            histogram!("dbqa_http_request_duration_seconds", "route" => route)
+                .record(elapsed.as_secs_f64());
+        });
     }
 
-    /// Everything in the Prometheus text exposition format (version 0.0.4).
+    /// The server's metrics and the agent's `stats` as they stand now.
     pub(crate) fn render(&self, stats: &Stats) -> String {
-        let (requests, latency) = {
-            let recorded = self.recorded.lock().unwrap_or_else(|e| e.into_inner());
-            (recorded.requests.clone(), recorded.latency.clone())
-        };
-        let mut out = String::new();
-        header(
-            &mut out,
-            "dbqa_http_requests_total",
-            "counter",
-            "HTTP requests served, by method, route and status.",
-        );
-        for ((method, route, status), n) in &requests {
-            let _ = writeln!(
-                out,
-                "dbqa_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
-        }
-        header(
-            &mut out,
-            "dbqa_http_request_duration_seconds",
-            "histogram",
-            "Time to the response head, by route.",
-        );
-        for (route, h) in &latency {
-            let route = escape(route);
-            let mut cumulative = 0;
-            for (bound, n) in BUCKETS.iter().zip(h.buckets.iter()) {
-                cumulative += n;
-                let _ = writeln!(
-                    out,
-                    "dbqa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "dbqa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "dbqa_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "dbqa_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                h.count
-            );
-        }
-        gauge(
-            &mut out,
-            "dbqa_http_requests_in_flight",
-            "HTTP requests being served now.",
-            self.in_flight.load(Ordering::Relaxed),
-        );
-        render_agent(&mut out, stats);
-        out
+        self.record(|| record_agent(stats));
+        let handle = self.recorder.handle();
+        handle.run_upkeep();
+        handle.render()
     }
 }
 
-fn render_agent(out: &mut String, stats: &Stats) {
-    let counter = |out: &mut String, name: &str, help: &str, value: u64| {
-        header(out, name, "counter", help);
-        let _ = writeln!(out, "{name} {value}");
-    };
-    counter(
-        out,
-        "dbqa_queries_total",
-        "Questions received.",
-        stats.total_queries,
-    );
-    counter(
-        out,
-        "dbqa_queries_succeeded_total",
-        "Questions answered.",
-        stats.successful_queries,
-    );
-    header(
-        out,
-        "dbqa_queries_failed_total",
-        "counter",
-        "Questions that ended in an error, by kind.",
-    );
+/// The agent's statistics: counters set to their totals, latency quantiles and pool
+/// occupancy as gauges.
+fn record_agent(stats: &Stats) {
+    counter!("dbqa_queries_total").absolute(stats.total_queries);
+    counter!("dbqa_queries_succeeded_total").absolute(stats.successful_queries);
     for (kind, n) in &stats.failures_by_kind {
-        let _ = writeln!(
-            out,
-            "dbqa_queries_failed_total{{kind=\"{}\"}} {n}",
-            escape(kind)
-        );
+        counter!("dbqa_queries_failed_total", "kind" => kind.clone()).absolute(*n);
     }
-    header(
-        out,
-        "dbqa_cache_hits_total",
-        "counter",
-        "Cache hits by level.",
-    );
     for (level, n) in [
         ("llm", stats.llm_cache_hits),
         ("query", stats.query_cache_hits),
         ("schema", stats.schema_cache_hits),
     ] {
-        let _ = writeln!(out, "dbqa_cache_hits_total{{level=\"{level}\"}} {n}");
+        counter!("dbqa_cache_hits_total", "level" => level).absolute(n);
     }
-    counter(
-        out,
-        "dbqa_schema_loads_total",
-        "Schema loads that read the database.",
-        stats.schema_cache_misses,
-    );
-    counter(
-        out,
-        "dbqa_llm_calls_total",
-        "LLM calls made.",
-        stats.llm_calls,
-    );
-    header(
-        out,
-        "dbqa_llm_tokens_total",
-        "counter",
-        "Tokens sent to (prompt) and received from (completion) the LLM.",
-    );
-    let _ = writeln!(
-        out,
-        "dbqa_llm_tokens_total{{direction=\"prompt\"}} {}",
-        stats.tokens.prompt_tokens
-    );
-    let _ = writeln!(
-        out,
-        "dbqa_llm_tokens_total{{direction=\"completion\"}} {}",
-        stats.tokens.completion_tokens
-    );
-    header(
-        out,
-        "dbqa_stage_latency_seconds",
-        "summary",
-        "Latency per query stage over recent questions.",
-    );
+    counter!("dbqa_schema_loads_total").absolute(stats.schema_cache_misses);
+    counter!("dbqa_llm_calls_total").absolute(stats.llm_calls);
+    counter!("dbqa_llm_tokens_total", "direction" => "prompt").absolute(stats.tokens.prompt_tokens);
+    counter!("dbqa_llm_tokens_total", "direction" => "completion")
+        .absolute(stats.tokens.completion_tokens);
     for (stage, summary) in &stats.latency {
         let stage = serde_json::to_value(stage)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         for (q, ms) in [("0.5", summary.p50_ms), ("0.95", summary.p95_ms)] {
-            let _ = writeln!(
-                out,
-                "dbqa_stage_latency_seconds{{stage=\"{stage}\",quantile=\"{q}\"}} {}",
-                ms / 1000.0
-            );
+            gauge!("dbqa_stage_latency_seconds", "stage" => stage.clone(), "quantile" => q)
+                .set(ms / 1000.0);
         }
-        let _ = writeln!(
-            out,
-            "dbqa_stage_latency_seconds_count{{stage=\"{stage}\"}} {}",
-            summary.count
-        );
     }
-    gauge(
-        out,
-        "dbqa_sessions",
-        "Chat sessions in the session store.",
-        stats.sessions as i64,
-    );
-    header(
-        out,
-        "dbqa_db_pool_connections",
-        "gauge",
-        "Database pool connections by state.",
-    );
+    gauge!("dbqa_sessions").set(stats.sessions as f64);
     for (state, n) in [
         ("in_use", stats.pool.in_use),
         ("idle", stats.pool.idle),
         ("max", stats.pool.max_size),
     ] {
-        let _ = writeln!(out, "dbqa_db_pool_connections{{state=\"{state}\"}} {n}");
+        gauge!("dbqa_db_pool_connections", "state" => state).set(f64::from(n));
     }
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-fn gauge(out: &mut String, name: &str, help: &str, value: i64) {
-    header(out, name, "gauge", help);
-    let _ = writeln!(out, "{name} {value}");
-}
-
-/// Escapes a label value (backslash, quote, newline).
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -294,7 +141,10 @@ mod tests {
     }
 
     #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    fn two_servers_count_apart() {
+        let (a, b) = (Metrics::default(), Metrics::default());
+        a.finished("GET", "/a", 200, Duration::ZERO);
+        let text = b.render(&Stats::default());
+        assert!(!text.contains("route=\"/a\""), "{text}");
     }
 }

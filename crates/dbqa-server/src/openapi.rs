@@ -17,9 +17,12 @@ pub(crate) enum QueryErrors {
     /// The question was refused (empty, too long, prompt injection) or the body is invalid.
     #[response(status = 400)]
     BadRequest(ErrorBody),
-    /// Missing or wrong bearer token (when DBQA_API_TOKEN is set).
+    /// Missing or wrong bearer token (when DBQA_API_TOKEN or DBQA_API_TOKENS is set).
     #[response(status = 401)]
     Unauthorized(ErrorBody),
+    /// The `Host` header names no address this open server answers for.
+    #[response(status = 403)]
+    ForbiddenHost(ErrorBody),
     /// The body is larger than DBQA_MAX_BODY_BYTES.
     #[response(status = 413)]
     TooLarge(ErrorBody),
@@ -44,20 +47,20 @@ pub(crate) enum QueryErrors {
         description = "Ask questions of a SQL database in plain language."
     ),
     paths(
-        crate::routes::query,
-        crate::sse::query_stream,
-        crate::routes::list_sessions,
-        crate::routes::delete_all_sessions,
-        crate::routes::session_history,
-        crate::routes::delete_session,
-        crate::routes::clear_session,
-        crate::routes::schema,
-        crate::routes::stats,
-        crate::routes::openapi,
-        crate::routes::healthz,
-        crate::routes::readyz,
-        crate::routes::metrics,
-        crate::routes::page,
+        crate::api::query::query,
+        crate::api::stream::query_stream,
+        crate::api::sessions::list_sessions,
+        crate::api::sessions::delete_all_sessions,
+        crate::api::sessions::session_history,
+        crate::api::sessions::delete_session,
+        crate::api::sessions::clear_session,
+        crate::api::ops::schema,
+        crate::api::ops::stats,
+        crate::api::ops::openapi,
+        crate::api::ops::healthz,
+        crate::api::ops::readyz,
+        crate::api::ops::metrics,
+        crate::api::ops::page,
     )
 )]
 struct ApiDoc;

@@ -1,12 +1,15 @@
 //! [`ServeOptions`]: where to listen and the limits every request runs under.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use dbqa_core::Database;
 use secrecy::SecretString;
 
+use crate::audit::AuditLog;
+use crate::users::Users;
 use crate::{Error, Result};
 
 /// How `dbqa serve` listens and what it allows.
@@ -17,8 +20,23 @@ use crate::{Error, Result};
 pub struct ServeOptions {
     /// Address to listen on (`127.0.0.1:8080`).
     pub bind: SocketAddr,
-    /// `DBQA_API_TOKEN`: when set, every `/api` route needs `Authorization: Bearer <token>`.
+    /// `DBQA_API_TOKEN`: when set, every `/api` route needs `Authorization: Bearer <token>`
+    /// (the user `default`).
     pub api_token: Option<SecretString>,
+    /// `DBQA_API_TOKENS`: a file of `token user` lines, read at start; each user sees only
+    /// their own sessions. Wins over `DBQA_API_TOKEN`.
+    pub api_tokens_file: Option<PathBuf>,
+    /// `DBQA_ALLOWED_HOSTS`: `Host` names served besides the bind address and `localhost`
+    /// when no token is set (comma separated).
+    pub allowed_hosts: Vec<String>,
+    /// `DBQA_HEADER_TIMEOUT` (10 s): a connection that has not sent its request head by
+    /// then is closed.
+    pub header_timeout: Duration,
+    /// `DBQA_BODY_TIMEOUT` (30 s): a request body that stalls longer is cut off.
+    pub body_timeout: Duration,
+    /// `DBQA_AUDIT_LOG`: a file to append one JSON line per question or SQL to (`-` for
+    /// standard output).
+    pub audit_log: Option<String>,
     /// `DBQA_MAX_BODY_BYTES` (65536): larger request bodies get HTTP 413.
     pub max_body_bytes: usize,
     /// `DBQA_REQUEST_TIMEOUT` (120 s): a request (or a stream) running longer is ended
@@ -39,6 +57,11 @@ impl std::fmt::Debug for ServeOptions {
         f.debug_struct("ServeOptions")
             .field("bind", &self.bind)
             .field("api_token", &self.api_token.as_ref().map(|_| "[redacted]"))
+            .field("api_tokens_file", &self.api_tokens_file)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("audit_log", &self.audit_log)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_timeout", &self.request_timeout)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
@@ -53,6 +76,11 @@ impl Default for ServeOptions {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             api_token: None,
+            api_tokens_file: None,
+            allowed_hosts: Vec::new(),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            audit_log: None,
             max_body_bytes: 64 * 1024,
             request_timeout: Duration::from_secs(120),
             max_concurrent_requests: 64,
@@ -77,6 +105,22 @@ impl ServeOptions {
         if let Some(token) = get("DBQA_API_TOKEN") {
             options.api_token = Some(SecretString::from(token.trim().to_string()));
         }
+        if let Some(path) = get("DBQA_API_TOKENS") {
+            options.api_tokens_file = Some(PathBuf::from(path.trim()));
+        }
+        if let Some(v) = get("DBQA_ALLOWED_HOSTS") {
+            options.allowed_hosts = list(&v);
+        }
+        if let Some(v) = get("DBQA_HEADER_TIMEOUT") {
+            options.header_timeout =
+                Duration::from_secs(positive("DBQA_HEADER_TIMEOUT", &v)? as u64);
+        }
+        if let Some(v) = get("DBQA_BODY_TIMEOUT") {
+            options.body_timeout = Duration::from_secs(positive("DBQA_BODY_TIMEOUT", &v)? as u64);
+        }
+        if let Some(v) = get("DBQA_AUDIT_LOG") {
+            options.audit_log = Some(v.trim().to_string());
+        }
         if let Some(v) = get("DBQA_MAX_BODY_BYTES") {
             options.max_body_bytes = positive("DBQA_MAX_BODY_BYTES", &v)?;
         }
@@ -88,14 +132,32 @@ impl ServeOptions {
             options.max_concurrent_requests = positive("DBQA_MAX_CONCURRENT_REQUESTS", &v)?;
         }
         if let Some(v) = get("DBQA_CORS_ORIGINS") {
-            options.cors_origins = v
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
+            options.cors_origins = list(&v);
         }
         Ok(options)
     }
+
+    /// The users these options name: the tokens file, else the single token, else none.
+    pub fn users(&self) -> Result<Users> {
+        match (&self.api_tokens_file, &self.api_token) {
+            (Some(path), _) => Users::load(path),
+            (None, Some(token)) => Ok(Users::single(token)),
+            (None, None) => Ok(Users::none()),
+        }
+    }
+
+    /// The audit log these options name.
+    pub fn audit(&self) -> Result<Option<AuditLog>> {
+        self.audit_log.as_deref().map(AuditLog::open).transpose()
+    }
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn positive(name: &'static str, value: &str) -> Result<usize> {

@@ -58,6 +58,23 @@ fn text_answers_in_every_shape() {
         ToolMode::Auto,
         (&[("run_sql", sql(q))], None),
     );
+    // An answer line inside the block, or after bare SQL, is not SQL.
+    for content in [
+        "```sql\nSELECT count(*) AS n FROM singer\nAnswer: There are {n} singers.\n```",
+        "SELECT count(*) AS n FROM singer\nAnswer: There are {n} singers.",
+    ] {
+        check(
+            content,
+            ToolMode::Text,
+            (
+                &[(
+                    "run_sql",
+                    json!({"sql": "SELECT count(*) AS n FROM singer", "answer_template": "There are {n} singers."}),
+                )],
+                None,
+            ),
+        );
+    }
     // Markup some small models write instead of a call.
     check(
         "<tools>{}</tools>\n<answer_template>There are {n}.</answer_template>\n<sql>SELECT count(*) AS n FROM t</sql>",

@@ -5,19 +5,21 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::{Extension, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use dbqa_agent::AgentEvent;
 use futures::{Stream, StreamExt};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use crate::api::query::{QueryRequest, audit, for_user};
 use crate::error::{ApiError, status_for};
-use crate::routes::{MaybePermit, Permit, QueryRequest, Shared, bad_body};
+use crate::extract::{ApiJson, CurrentUser};
+use crate::state::{Permit, Shared};
+use crate::users::User;
 
 type Events = Pin<Box<dyn Stream<Item = dbqa_agent::Result<AgentEvent>> + Send>>;
 
@@ -28,6 +30,11 @@ struct Progress {
     finished: bool,
     // Held until the stream ends: a stream keeps its concurrency slot.
     _permit: Option<Permit>,
+    /// For the session id the user sees and the audit line.
+    user: User,
+    state: Shared,
+    question: String,
+    started: std::time::Instant,
 }
 
 /// Answer a question as server-sent events: `status`, `sql`, `rows`, `token`, then `done`
@@ -35,7 +42,7 @@ struct Progress {
 #[utoipa::path(
     post,
     path = "/api/query/stream",
-    request_body = crate::routes::QueryRequest,
+    request_body = crate::api::query::QueryRequest,
     responses(
         (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
         crate::openapi::QueryErrors
@@ -43,11 +50,11 @@ struct Progress {
 )]
 pub(crate) async fn query_stream(
     State(state): State<Shared>,
-    permit: MaybePermit,
-    body: Result<Json<QueryRequest>, JsonRejection>,
+    CurrentUser(user): CurrentUser,
+    permit: Option<Extension<Permit>>,
+    ApiJson(request): ApiJson<QueryRequest>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let Json(request) = body.map_err(bad_body)?;
-    let (question, options) = request.into_parts()?;
+    let (question, options) = request.into_parts(&user)?;
     let timeout = state.options.request_timeout;
     let progress = Progress {
         events: Box::pin(state.agent.query_stream_with(&question, options)),
@@ -55,18 +62,41 @@ pub(crate) async fn query_stream(
         timeout,
         finished: false,
         _permit: permit.map(|p| p.0),
+        user,
+        state: Arc::clone(&state),
+        question,
+        started: std::time::Instant::now(),
     };
     let stream = futures::stream::unfold(progress, |mut p| async move {
         if p.finished {
             return None;
         }
         let event = match tokio::time::timeout_at(p.deadline, p.events.next()).await {
-            Ok(Some(Ok(event))) => {
-                p.finished = matches!(event, AgentEvent::Done { .. });
-                to_event(event)
+            Ok(Some(Ok(AgentEvent::Done { response }))) => {
+                p.finished = true;
+                audit(
+                    &p.state,
+                    &p.user,
+                    "stream",
+                    &p.question,
+                    p.started,
+                    Ok(&response),
+                );
+                to_event(AgentEvent::Done {
+                    response: Box::new(for_user(*response, &p.user)),
+                })
             }
+            Ok(Some(Ok(event))) => to_event(event),
             Ok(Some(Err(error))) => {
                 p.finished = true;
+                audit(
+                    &p.state,
+                    &p.user,
+                    "stream",
+                    &p.question,
+                    p.started,
+                    Err(&error),
+                );
                 error_event(
                     error.kind(),
                     &error.to_string(),
