@@ -139,6 +139,28 @@ struct Shared {
     script: VecDeque<Reply>,
     fallback: Option<Reply>,
     requests: Vec<RecordedRequest>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: usize,
+    max_in_flight: usize,
+}
+
+/// Counts a request in flight until dropped.
+struct InFlight(SharedState);
+
+impl InFlight {
+    fn enter(state: &SharedState) -> Self {
+        let mut shared = lock(state);
+        shared.in_flight += 1;
+        shared.max_in_flight = shared.max_in_flight.max(shared.in_flight);
+        Self(Arc::clone(state))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut shared = lock(&self.0);
+        shared.in_flight = shared.in_flight.saturating_sub(1);
+    }
 }
 
 type SharedState = Arc<Mutex<Shared>>;
@@ -228,6 +250,12 @@ impl FakeLlm {
         lock(&self.state).requests.clone()
     }
 
+    /// The most requests that were being answered at the same time (a reply's delay
+    /// counts as being answered): what a client's concurrency limit let through.
+    pub fn max_in_flight(&self) -> usize {
+        lock(&self.state).max_in_flight
+    }
+
     /// How many requests were received.
     pub fn request_count(&self) -> usize {
         lock(&self.state).requests.len()
@@ -283,6 +311,7 @@ async fn handle(
             .collect(),
         body,
     };
+    let _in_flight = InFlight::enter(&state);
     let (reply, serial) = {
         let mut shared = lock(&state);
         shared.requests.push(request.clone());

@@ -33,6 +33,24 @@ pub struct AuditRecord<'a> {
     pub outcome: &'a str,
 }
 
+impl<'a> AuditRecord<'a> {
+    /// A record of `route` for `user`, started at `started` and ending now, with nothing
+    /// known yet of the question and its SQL (outcome `ok`).
+    pub fn new(user: &'a str, route: &'a str, started: std::time::Instant) -> Self {
+        Self {
+            time: now(),
+            user,
+            route,
+            question: None,
+            sql: None,
+            tables: &[],
+            rows: 0,
+            duration_ms: started.elapsed().as_millis() as u64,
+            outcome: "ok",
+        }
+    }
+}
+
 /// Where audit lines go.
 #[derive(Clone)]
 pub struct AuditLog {
@@ -49,7 +67,15 @@ impl AuditLog {
     /// A log to `target`: `-` for standard output, else a file appended to (created if
     /// missing).
     pub fn open(target: &str) -> Result<Self> {
-        let sink: Box<dyn Write + Send> = if target == "-" {
+        Self::open_with(target, false)
+    }
+
+    /// [`open`](Self::open), with `-` meaning standard error (for `dbqa mcp`, whose
+    /// standard output carries the protocol).
+    pub fn open_with(target: &str, dash_is_stderr: bool) -> Result<Self> {
+        let sink: Box<dyn Write + Send> = if target == "-" && dash_is_stderr {
+            Box::new(std::io::stderr())
+        } else if target == "-" {
             Box::new(std::io::stdout())
         } else {
             let file = std::fs::OpenOptions::new()

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use dbqa_agent::{DatabaseQueryAgent, QueryOptions};
 use dbqa_core::{Database, ExecuteOptions, SafetyConfig, Schema};
 use dbqa_guard::{Guard, GuardConfig};
+
+use crate::audit::{AuditLog, AuditRecord};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     JsonObject, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
@@ -45,6 +47,7 @@ struct McpInner {
     safety: SafetyConfig,
     guard: Guard,
     agent: Option<Arc<DatabaseQueryAgent>>,
+    audit: Option<AuditLog>,
     /// The schema as the table lists let it be seen, and the guard that also blocks the
     /// views over blocked tables.
     schema: OnceCell<(Arc<Schema>, Guard)>,
@@ -79,6 +82,7 @@ impl McpServer {
                 safety,
                 guard,
                 agent: None,
+                audit: None,
                 schema: OnceCell::new(),
             }),
         }
@@ -91,10 +95,33 @@ impl McpServer {
             safety: self.inner.safety.clone(),
             guard: self.inner.guard.clone(),
             agent: Some(agent),
+            audit: self.inner.audit.clone(),
             schema: OnceCell::new(),
         };
         Self {
             inner: Arc::new(inner),
+        }
+    }
+
+    /// Writes an audit line for every `run_query` and `ask` call (user `mcp`).
+    pub fn with_audit(self, audit: AuditLog) -> Self {
+        let inner = McpInner {
+            database: Arc::clone(&self.inner.database),
+            safety: self.inner.safety.clone(),
+            guard: self.inner.guard.clone(),
+            agent: self.inner.agent.clone(),
+            audit: Some(audit),
+            schema: OnceCell::new(),
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// One audit line, when a log is set.
+    fn audit(&self, record: &AuditRecord<'_>) {
+        if let Some(log) = &self.inner.audit {
+            log.write(record);
         }
     }
 
@@ -246,18 +273,41 @@ impl McpServer {
             .get("max_rows")
             .and_then(Value::as_u64)
             .map_or(limit, |n| (n as usize).clamp(1, limit));
+        let started = std::time::Instant::now();
         let (_, guard) = self.visible().await?;
-        let accepted = guard.check(sql).map_err(|r| r.to_string())?;
+        let accepted = match guard.check(sql) {
+            Ok(accepted) => accepted,
+            Err(rejection) => {
+                self.audit(&AuditRecord {
+                    sql: Some(sql),
+                    outcome: "validation",
+                    ..AuditRecord::new("mcp", "mcp_run_query", started)
+                });
+                return Err(rejection.to_string());
+            }
+        };
         let options = ExecuteOptions {
             max_rows,
             ..ExecuteOptions::from_safety(&self.inner.safety)
         };
-        let rows = self
-            .inner
-            .database
-            .execute(&accepted.sql, &options)
-            .await
-            .map_err(|e| format!("the query failed: {e}"))?;
+        let rows = match self.inner.database.execute(&accepted.sql, &options).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.audit(&AuditRecord {
+                    sql: Some(&accepted.sql),
+                    tables: &accepted.tables,
+                    outcome: "execution",
+                    ..AuditRecord::new("mcp", "mcp_run_query", started)
+                });
+                return Err(format!("the query failed: {e}"));
+            }
+        };
+        self.audit(&AuditRecord {
+            sql: Some(&accepted.sql),
+            tables: &accepted.tables,
+            rows: rows.len(),
+            ..AuditRecord::new("mcp", "mcp_run_query", started)
+        });
         let columns: Vec<&str> = rows.columns.iter().map(|c| c.name.as_str()).collect();
         Ok(json!({
             "sql": accepted.sql,
@@ -279,10 +329,25 @@ impl McpServer {
             .get("session_id")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let response = agent
-            .query_with(question, options)
-            .await
-            .map_err(|e| e.to_string())?;
+        let started = std::time::Instant::now();
+        let response = match agent.query_with(question, options).await {
+            Ok(response) => response,
+            Err(e) => {
+                self.audit(&AuditRecord {
+                    question: Some(question),
+                    outcome: e.kind(),
+                    ..AuditRecord::new("mcp", "mcp_ask", started)
+                });
+                return Err(e.to_string());
+            }
+        };
+        self.audit(&AuditRecord {
+            question: Some(question),
+            sql: response.sql.as_deref(),
+            tables: &response.tables,
+            rows: response.row_count,
+            ..AuditRecord::new("mcp", "mcp_ask", started)
+        });
         serde_json::to_value(&response).map_err(|e| e.to_string())
     }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use dbqa_server::McpServer;
+use dbqa_server::{AuditLog, McpServer};
 
 use crate::agent::from_agent;
 use crate::cli::McpArgs;
@@ -17,6 +17,14 @@ pub(crate) async fn run(args: McpArgs) -> Result<u8, Failure> {
     }
     let db = database::connect(&config).await?;
     let mut server = McpServer::new(Arc::clone(&db), config.safety.clone());
+    // Stdout is the protocol: `DBQA_AUDIT_LOG=-` means stderr here.
+    if let Some(target) = std::env::var("DBQA_AUDIT_LOG")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+    {
+        let audit = AuditLog::open_with(target.trim(), true).map_err(Failure::usage)?;
+        server = server.with_audit(audit);
+    }
     // The `ask` tool needs an LLM; without one the other tools still work.
     if config.model.provider.is_some() {
         let agent = dbqa_agent::DatabaseQueryAgent::builder()

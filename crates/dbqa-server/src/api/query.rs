@@ -10,7 +10,7 @@ use dbqa_core::AnswerMode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::audit::{AuditRecord, now};
+use crate::audit::AuditRecord;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, CurrentUser};
 use crate::state::Shared;
@@ -114,15 +114,12 @@ pub(crate) fn audit(
         Err(e) => (None, &[][..], 0, e.kind()),
     };
     log.write(&AuditRecord {
-        time: now(),
-        user: user.name(),
-        route,
         question: Some(question),
         sql,
         tables,
         rows,
-        duration_ms: started.elapsed().as_millis() as u64,
         outcome,
+        ..AuditRecord::new(user.name(), route, started)
     });
 }
 

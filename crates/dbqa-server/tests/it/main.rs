@@ -6,6 +6,7 @@
 
 mod browser;
 mod http;
+mod limits;
 mod mcp;
 mod scale;
 mod support;

@@ -171,3 +171,52 @@ async fn ask_tool_with_an_agent() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn run_query_and_ask_are_audited_and_blocked_tables_stay_unseen() {
+    let db = demo_db().await;
+    let mut safety = AgentConfig::defaults().safety;
+    safety.blocked_tables = vec!["employees".into()];
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("audit.jsonl");
+    let server = McpServer::new(Arc::clone(&db.db), safety)
+        .with_audit(dbqa_server::AuditLog::open(&log.display().to_string()).expect("log"));
+    let replies = exchange(
+        server,
+        &[
+            initialize(1),
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            call(
+                2,
+                "run_query",
+                json!({"sql": "SELECT COUNT(*) AS n FROM customers"}),
+            ),
+            call(3, "run_query", json!({"sql": "SELECT * FROM employees"})),
+            call(4, "list_tables", json!({})),
+            call(5, "describe_table", json!({"table": "employees"})),
+        ],
+    )
+    .await;
+    let by_id = |id: u64| {
+        replies
+            .iter()
+            .find(|r| r["id"] == json!(id))
+            .expect("reply")
+    };
+    assert!(!tool_result(by_id(2)).0);
+    assert!(tool_result(by_id(3)).0, "a blocked table is refused");
+    let (_, tables) = tool_result(by_id(4));
+    assert!(!tables.to_string().contains("employees"), "{tables}");
+    assert!(tool_result(by_id(5)).0, "a blocked table is not described");
+    let text = std::fs::read_to_string(&log).expect("audit log");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["route"], "mcp_run_query");
+    assert_eq!(lines[0]["user"], "mcp");
+    assert_eq!(lines[0]["rows"], 1);
+    assert_eq!(lines[0]["tables"], json!(["customers"]));
+    assert_eq!(lines[1]["outcome"], "validation");
+}
