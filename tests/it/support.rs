@@ -50,7 +50,7 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 impl TestDb {
-    /// `None` only when the service is down and `DBQA_TEST_SKIP_SERVICES=1`.
+    /// `None` when the service is down (skipped, unless services are required).
     pub async fn new(backend: Backend) -> Option<TestDb> {
         let name = unique_name();
         match backend {
@@ -88,16 +88,8 @@ impl TestDb {
                     .filter(|v| !v.is_empty())
                     .unwrap_or_else(|| default.into());
                 if let Err(e) = create(backend, &admin, &name).await {
-                    let redacted = dbqa_core::redact_url(&admin);
-                    if std::env::var("DBQA_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
-                        eprintln!(
-                            "SKIPPED: {backend:?} at {redacted} is unreachable ({e}); DBQA_TEST_SKIP_SERVICES=1"
-                        );
-                        return None;
-                    }
-                    panic!(
-                        "{backend:?} at {redacted} is unreachable: {e}\n{how}\n(set DBQA_TEST_SKIP_SERVICES=1 to skip)"
-                    );
+                    let service = format!("{backend:?}");
+                    return dbqa_core::testing::service_down(&service, &admin, &e, how);
                 }
                 let db = dbqa_schema::connect_url(&with_database(&admin, &name))
                     .await

@@ -55,6 +55,9 @@ mod redis;
 pub mod session;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 use std::sync::Arc;
 

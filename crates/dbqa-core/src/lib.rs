@@ -40,6 +40,9 @@ mod redact;
 mod rows;
 mod schema;
 mod traits;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 pub use config::{
     AgentConfig, AnswerMode, CacheBackendKind, CacheConfig, DatabaseConfig, Environment,

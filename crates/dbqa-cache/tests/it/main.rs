@@ -6,12 +6,13 @@
 // not `#[test]` functions themselves).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod cache_suite;
 mod faults;
 mod levels;
 mod persistence;
-mod session_suite;
 mod support;
+
+// The suites live in the crate (feature `testing`) so that other backends can run them.
+use dbqa_cache::testing::{cache_suite, session_suite};
 
 /// Generates one `#[tokio::test]` per (backend, suite function).
 macro_rules! for_each_backend {

@@ -40,15 +40,12 @@ pub(crate) async fn redis_url() -> Option<String> {
                 Ok(Err(e)) => e.to_string(),
                 _ => "no answer within 3 s".to_string(),
             };
-            if std::env::var("DBQA_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
-                eprintln!("SKIPPED: Redis test (Redis at {url} is unreachable: {why})");
-                None
-            } else {
-                panic!(
-                    "Redis at {url} is unreachable ({why}). Start it with `redis-server --daemonize yes` \
-                     (or point DBQA_TEST_REDIS_URL at one), or set DBQA_TEST_SKIP_SERVICES=1 to skip"
-                );
-            }
+            dbqa_core::testing::service_down(
+                "Redis",
+                &url,
+                &why,
+                "start it with `redis-server --daemonize yes` (or point DBQA_TEST_REDIS_URL at one)",
+            )
         }
     }
 }
@@ -160,20 +157,7 @@ where
     }
 }
 
-/// Polls `check` every 50 ms until it holds or 15 s pass; returns whether it held.
-pub(crate) async fn eventually<F, Fut>(mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    for _ in 0..300 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
+pub(crate) use dbqa_cache::testing::eventually;
 
 /// A TCP proxy in front of Redis that can be cut off (existing connections dropped,
 /// new ones accepted but never answered) and restored.

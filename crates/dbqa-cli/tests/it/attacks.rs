@@ -85,7 +85,7 @@ struct TestDb {
 }
 
 impl TestDb {
-    /// `None` only when the server is down and `DBQA_TEST_SKIP_SERVICES=1` says to skip.
+    /// `None` when the server is down (the test is skipped, unless services are required).
     async fn new(backend: Backend) -> Option<TestDb> {
         let admin = backend.admin_url();
         let name = unique_name();
@@ -94,17 +94,8 @@ impl TestDb {
             Backend::MySql => create_mysql(&admin, &name).await,
         };
         if let Err(e) = created {
-            let redacted = dbqa_core::redact_url(&admin);
-            if std::env::var("DBQA_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
-                eprintln!(
-                    "SKIPPED: {backend:?} at {redacted} is unreachable ({e}); DBQA_TEST_SKIP_SERVICES=1"
-                );
-                return None;
-            }
-            panic!(
-                "{backend:?} at {redacted} is unreachable: {e}\n{}\n(set DBQA_TEST_SKIP_SERVICES=1 to skip)",
-                backend.how_to_start()
-            );
+            let service = format!("{backend:?}");
+            return dbqa_core::testing::service_down(&service, &admin, &e, backend.how_to_start());
         }
         Some(TestDb {
             backend,

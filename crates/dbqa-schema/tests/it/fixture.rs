@@ -81,7 +81,7 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-/// Fails (or, with `DBQA_TEST_SKIP_SERVICES=1`, skips) when a service is unreachable.
+/// Skips (or, with `DBQA_TEST_REQUIRE_SERVICES=1`, fails) when a service is unreachable.
 fn unreachable(backend: Backend, url: &str, error: &dyn std::fmt::Display) -> Option<Fixture> {
     let how = match backend {
         Backend::Postgres => {
@@ -92,16 +92,7 @@ fn unreachable(backend: Backend, url: &str, error: &dyn std::fmt::Display) -> Op
         }
         Backend::Sqlite => "sqlite needs no service",
     };
-    let redacted = dbqa_core::redact_url(url);
-    if std::env::var("DBQA_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
-        eprintln!(
-            "SKIPPED: {backend:?} at {redacted} is unreachable ({error}); DBQA_TEST_SKIP_SERVICES=1"
-        );
-        return None;
-    }
-    panic!(
-        "{backend:?} at {redacted} is unreachable: {error}\n{how}\n(set DBQA_TEST_SKIP_SERVICES=1 to skip service tests)"
-    );
+    dbqa_core::testing::service_down(&format!("{backend:?}"), url, error, how)
 }
 
 impl Fixture {

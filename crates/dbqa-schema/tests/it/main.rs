@@ -2,8 +2,8 @@
 //! against itself on a freshly created fixture database (`fixture.rs`).
 //!
 //! PostgreSQL and MariaDB must be running on loopback (addresses overridable by
-//! `DBQA_TEST_POSTGRES_URL` / `DBQA_TEST_MYSQL_URL`); `DBQA_TEST_SKIP_SERVICES=1` skips
-//! them with a message. SQL Server tests run only when `DBQA_TEST_MSSQL_URL` is set.
+//! `DBQA_TEST_POSTGRES_URL` / `DBQA_TEST_MYSQL_URL`); when one is down its tests are
+//! skipped with a line saying so, or fail with `DBQA_TEST_REQUIRE_SERVICES=1`. SQL Server tests run only when `DBQA_TEST_MSSQL_URL` is set.
 
 #![allow(
     missing_docs,

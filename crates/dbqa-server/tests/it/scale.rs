@@ -27,17 +27,12 @@ async fn redis_url() -> Option<String> {
                 Ok(Err(e)) => e.to_string(),
                 _ => "no answer within 3 s".to_string(),
             };
-            if std::env::var("DBQA_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
-                eprintln!(
-                    "SKIPPED: two servers sharing Redis (Redis at {url} is unreachable: {why})"
-                );
-                None
-            } else {
-                panic!(
-                    "Redis at {url} is unreachable ({why}). Start it with `redis-server --daemonize yes` \
-                     (or set DBQA_TEST_REDIS_URL), or set DBQA_TEST_SKIP_SERVICES=1 to skip"
-                );
-            }
+            dbqa_core::testing::service_down(
+                "Redis",
+                &url,
+                &why,
+                "start it with `redis-server --daemonize yes` (or set DBQA_TEST_REDIS_URL)",
+            )
         }
     }
 }

@@ -72,8 +72,8 @@ pub(crate) async fn build_on(
         .await
 }
 
-/// The test PostgreSQL's admin URL, or `None` when it is down and
-/// `DBQA_TEST_SKIP_SERVICES=1` (a down server without that fails the test).
+/// The test PostgreSQL's admin URL, or `None` when it is down (the test is skipped, or
+/// fails with `DBQA_TEST_REQUIRE_SERVICES=1`).
 pub(crate) async fn postgres_url() -> Option<String> {
     let url = std::env::var("DBQA_TEST_POSTGRES_URL")
         .ok()
@@ -101,18 +101,9 @@ pub(crate) fn redis_url() -> String {
         .unwrap_or_else(|| "redis://127.0.0.1:6379".into())
 }
 
-/// Fails (or, with `DBQA_TEST_SKIP_SERVICES=1`, reports and skips) for a service that is down.
+/// Skips (or, with `DBQA_TEST_REQUIRE_SERVICES=1`, fails) for a service that is down.
 pub(crate) fn service_down<T>(name: &str, url: &str, error: &str, how: &str) -> Option<T> {
-    let redacted = dbqa::core::redact_url(url);
-    if std::env::var("DBQA_TEST_SKIP_SERVICES").as_deref() == Ok("1") {
-        eprintln!(
-            "SKIPPED: {name} at {redacted} is unreachable ({error}); DBQA_TEST_SKIP_SERVICES=1"
-        );
-        return None;
-    }
-    panic!(
-        "{name} at {redacted} is unreachable: {error}\n{how}\n(set DBQA_TEST_SKIP_SERVICES=1 to skip)"
-    );
+    dbqa_core::testing::service_down(name, url, &error, how)
 }
 
 /// Replaces the database name at the end of a server URL.

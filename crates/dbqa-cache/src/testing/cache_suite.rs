@@ -1,15 +1,17 @@
-//! The shared cache-store suite: every backend runs every function here.
+//! The cache-store suite: each function checks one behaviour of a [`CacheStore`] that
+//! every backend must have, on a store it may fill and clear.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use dbqa_core::CacheStore;
 
-use crate::support::eventually;
+use super::eventually;
 
 const LONG: Duration = Duration::from_secs(600);
 
-pub(crate) async fn get_set_delete(store: Arc<dyn CacheStore>) {
+/// Suite check: get set delete.
+pub async fn get_set_delete(store: Arc<dyn CacheStore>) {
     assert_eq!(store.get("absent").await.unwrap(), None);
     store.set("a", b"alpha", LONG).await.unwrap();
     store.set("b", b"", LONG).await.unwrap();
@@ -24,7 +26,8 @@ pub(crate) async fn get_set_delete(store: Arc<dyn CacheStore>) {
     assert_eq!(store.get("b").await.unwrap().as_deref(), Some(&b""[..]));
 }
 
-pub(crate) async fn overwrite(store: Arc<dyn CacheStore>) {
+/// Suite check: overwrite.
+pub async fn overwrite(store: Arc<dyn CacheStore>) {
     store.set("k", b"first", LONG).await.unwrap();
     store.set("k", b"second, longer", LONG).await.unwrap();
     assert_eq!(
@@ -39,7 +42,8 @@ pub(crate) async fn overwrite(store: Arc<dyn CacheStore>) {
     assert!(eventually(|| async { store.get("k").await.unwrap().is_none() }).await);
 }
 
-pub(crate) async fn clear(store: Arc<dyn CacheStore>) {
+/// Suite check: clear.
+pub async fn clear(store: Arc<dyn CacheStore>) {
     for i in 0..50 {
         store.set(&format!("schema:{i}"), b"x", LONG).await.unwrap();
     }
@@ -55,7 +59,8 @@ pub(crate) async fn clear(store: Arc<dyn CacheStore>) {
     );
 }
 
-pub(crate) async fn ttl_expiry(store: Arc<dyn CacheStore>) {
+/// Suite check: ttl expiry.
+pub async fn ttl_expiry(store: Arc<dyn CacheStore>) {
     store
         .set("short", b"1", Duration::from_secs(1))
         .await
@@ -76,13 +81,15 @@ pub(crate) async fn ttl_expiry(store: Arc<dyn CacheStore>) {
     assert_eq!(store.get("long").await.unwrap().as_deref(), Some(&b"3"[..]));
 }
 
-pub(crate) async fn large_values(store: Arc<dyn CacheStore>) {
+/// Suite check: large values.
+pub async fn large_values(store: Arc<dyn CacheStore>) {
     let value: Vec<u8> = (0..1_048_576u32).map(|i| (i % 251) as u8).collect();
     store.set("big", &value, LONG).await.unwrap();
     assert_eq!(store.get("big").await.unwrap(), Some(value));
 }
 
-pub(crate) async fn concurrent_writers(store: Arc<dyn CacheStore>) {
+/// Suite check: concurrent writers.
+pub async fn concurrent_writers(store: Arc<dyn CacheStore>) {
     let tasks: Vec<_> = (0..50)
         .map(|t| {
             let store = Arc::clone(&store);
@@ -108,7 +115,8 @@ pub(crate) async fn concurrent_writers(store: Arc<dyn CacheStore>) {
     }
 }
 
-pub(crate) async fn stats(store: Arc<dyn CacheStore>) {
+/// Suite check: stats.
+pub async fn stats(store: Arc<dyn CacheStore>) {
     let before = store.stats();
     store.set("s", b"v", LONG).await.unwrap();
     store.get("s").await.unwrap();

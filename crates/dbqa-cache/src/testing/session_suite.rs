@@ -1,11 +1,13 @@
-//! The shared session-store suite: every backend runs every function here.
+//! The session-store suite: each function checks one behaviour of a [`SessionStore`]
+//! that every backend must have, on an empty store.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use dbqa_core::{Message, SessionStore, ToolCall};
 
-pub(crate) async fn append_and_load(store: Arc<dyn SessionStore>) {
+/// Suite check: append and load.
+pub async fn append_and_load(store: Arc<dyn SessionStore>) {
     assert_eq!(store.load("nobody").await.unwrap(), Vec::<Message>::new());
     let history = vec![
         Message::system("you answer questions about a shop"),
@@ -32,7 +34,8 @@ pub(crate) async fn append_and_load(store: Arc<dyn SessionStore>) {
     );
 }
 
-pub(crate) async fn clear_keeps_the_session_listed(store: Arc<dyn SessionStore>) {
+/// Suite check: clear keeps the session listed.
+pub async fn clear_keeps_the_session_listed(store: Arc<dyn SessionStore>) {
     store.append("c", &Message::user("one")).await.unwrap();
     store.append("c", &Message::user("two")).await.unwrap();
     store.clear("c").await.unwrap();
@@ -49,7 +52,8 @@ pub(crate) async fn clear_keeps_the_session_listed(store: Arc<dyn SessionStore>)
     assert_eq!(store.load("c").await.unwrap(), vec![Message::user("three")]);
 }
 
-pub(crate) async fn delete_removes_the_session(store: Arc<dyn SessionStore>) {
+/// Suite check: delete removes the session.
+pub async fn delete_removes_the_session(store: Arc<dyn SessionStore>) {
     store.append("gone", &Message::user("x")).await.unwrap();
     store.append("kept", &Message::user("y")).await.unwrap();
     store.delete("gone").await.unwrap();
@@ -65,7 +69,8 @@ pub(crate) async fn delete_removes_the_session(store: Arc<dyn SessionStore>) {
     assert_eq!(ids, vec!["kept".to_string()]);
 }
 
-pub(crate) async fn list_most_recent_first(store: Arc<dyn SessionStore>) {
+/// Suite check: list most recent first.
+pub async fn list_most_recent_first(store: Arc<dyn SessionStore>) {
     for id in ["first", "second", "third"] {
         store.append(id, &Message::user(id)).await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -87,7 +92,8 @@ pub(crate) async fn list_most_recent_first(store: Arc<dyn SessionStore>) {
     assert!(list.iter().all(|s| s.last_activity_ms > 1_600_000_000_000));
 }
 
-pub(crate) async fn concurrent_appends(store: Arc<dyn SessionStore>) {
+/// Suite check: concurrent appends.
+pub async fn concurrent_appends(store: Arc<dyn SessionStore>) {
     const WRITERS: usize = 100;
     const EACH: usize = 100;
     let tasks: Vec<_> = (0..WRITERS)
