@@ -14,6 +14,7 @@ mod llm_smoke;
 mod load_test;
 mod spider_guard;
 mod spider_schema;
+mod tidy;
 
 const USAGE: &str = "usage: cargo xtask <task> [args]
 
@@ -22,6 +23,7 @@ tasks:
   demo-db [PATH]  write the demo shop database (default: target/demo/shop.db)
   spider-schema   compare `dbqa schema --json` with Spider's tables.json
   spider-guard    check every Spider gold query through the guard
+  tidy            source invariants: //! docs, cited files exist, no benchmark names
   bench [NAME]    run benchmarks (guard, schema, cache, agent)
   eval ...        evaluation on Spider (linking, answers)
   lexicon         write the agent's word relations from WordNet (--wordnet DIR)
@@ -58,6 +60,7 @@ fn main() -> Result<()> {
         "llm-smoke" => llm_smoke::run(&rest),
         "load-test" => load_test::run(&rest),
         "spider-schema" => spider_schema::run(&rest),
+        "tidy" => tidy::run(&rest),
         other => bail!("unknown task `{other}`\n\n{USAGE}"),
     }
     .map(|()| drop(rest))

@@ -216,65 +216,36 @@ impl AgentBuilder {
     }
 
     /// Connects, checks the database answers, and builds the agent.
-    pub async fn build(self) -> Result<DatabaseQueryAgent> {
-        let mut config = self.config;
-        if let Some(model) = self.model {
-            config.model = model;
-        }
-        if let Some(cache) = self.cache {
-            config.cache = cache;
-        }
-        if let Some(safety) = self.safety {
-            config.safety = safety;
-        }
-        if let Some(tables) = self.allowed_tables {
-            config.safety.allowed_tables = tables;
-        }
-        if let Some(tables) = self.blocked_tables {
-            config.safety.blocked_tables = tables;
-        }
-        if let Some(mode) = self.answer_mode {
-            config.answer_mode = mode;
-        }
-        if let Some(max) = self.max_tables_in_context {
-            config.max_tables_in_context = max;
-        }
-        if let Some(warmup) = self.warmup_on_init {
-            config.warmup_on_init = warmup;
-        }
-        if let Some(url) = self.database_url {
-            config.database.url = Some(SecretUrl::new(url));
-        }
-
-        let db = match self.database {
+    pub async fn build(mut self) -> Result<DatabaseQueryAgent> {
+        let config = self.merged_config();
+        let db = match self.database.take() {
             Some(db) => db,
             None => connect(&config.database).await?,
         };
         db.ping().await.map_err(Error::DatabaseUnavailable)?;
-
-        let llm = match self.llm {
+        let llm = match self.llm.take() {
             Some(llm) => llm,
             None => crate::llm::provider_from_config(&config.model)?,
         };
-        let caches = match self.cache_store {
+        let caches = match self.cache_store.take() {
             Some(store) if config.cache.enabled => Caches::new(store, &config.cache),
             Some(_) => Caches::disabled(),
             None => Caches::from_config(&config.cache)
                 .await
                 .map_err(|e| Error::Build(e.to_string()))?,
         };
-        let sessions = match self.session_store {
+        let sessions = match self.session_store.take() {
             Some(store) => store,
             None => dbqa_cache::session_store_from_config(&config)
                 .await
                 .map_err(|e| Error::Build(e.to_string()))?,
         };
-        let guard = Guard::new(GuardConfig::for_database(db.as_ref(), &config.safety));
-        let glossary = match (self.glossary, &config.schema_glossary) {
+        let glossary = match (self.glossary.take(), &config.schema_glossary) {
             (Some(glossary), _) => glossary,
             (None, Some(path)) => Glossary::load(path).map_err(|e| Error::Build(e.to_string()))?,
             (None, None) => Glossary::default(),
         };
+        let guard = Guard::new(GuardConfig::for_database(db.as_ref(), &config.safety));
         let warmup = config.warmup_on_init;
         let agent = DatabaseQueryAgent {
             inner: Arc::new(Inner {
@@ -298,6 +269,39 @@ impl AgentBuilder {
             agent.schema().await?;
         }
         Ok(agent)
+    }
+
+    /// The configuration with every setter applied over it.
+    fn merged_config(&mut self) -> AgentConfig {
+        let mut config = std::mem::replace(&mut self.config, AgentConfig::defaults());
+        if let Some(model) = self.model.take() {
+            config.model = model;
+        }
+        if let Some(cache) = self.cache.take() {
+            config.cache = cache;
+        }
+        if let Some(safety) = self.safety.take() {
+            config.safety = safety;
+        }
+        if let Some(tables) = self.allowed_tables.take() {
+            config.safety.allowed_tables = tables;
+        }
+        if let Some(tables) = self.blocked_tables.take() {
+            config.safety.blocked_tables = tables;
+        }
+        if let Some(mode) = self.answer_mode {
+            config.answer_mode = mode;
+        }
+        if let Some(max) = self.max_tables_in_context {
+            config.max_tables_in_context = max;
+        }
+        if let Some(warmup) = self.warmup_on_init {
+            config.warmup_on_init = warmup;
+        }
+        if let Some(url) = self.database_url.take() {
+            config.database.url = Some(SecretUrl::new(url));
+        }
+        config
     }
 }
 

@@ -131,8 +131,8 @@ impl Lexicon {
         self.pertainyms.get(word).map_or(&[], Vec::as_slice)
     }
 
-    /// A glued name part split into two words the lexicon knows (`countrylanguage` →
-    /// `country`, `language`), stemmed; `None` when no split gives two known words.
+    /// A glued name part split into two words the lexicon knows (`productcategory` →
+    /// `product`, `category`), stemmed; `None` when no split gives two known words.
     pub(crate) fn split_compound(&self, word: &str) -> Option<(String, String)> {
         const MIN_PART: usize = 3;
         if word.len() < 2 * MIN_PART + 1 || !word.is_ascii() || self.is_known(word) {

@@ -5,7 +5,7 @@
 //! comments by meaning, not spelling ([`crate::lexicon`]): the same stem (`shipped` ~
 //! `ship`), a shared synonym set (`vocalists` ~ `singer`, `automobile` ~ `car`), an
 //! adjective's attribute (`old` ~ `age`), a glued name split into known words
-//! (`countrylanguage` ~ `language`). Other signals add to a table's score as [`Boost`]s:
+//! (`productcategory` ~ `category`). Other signals add to a table's score as [`Boost`]s:
 //! glossary terms the question uses, column values it mentions. Then the tables needed to
 //! join the top ones through foreign keys are pulled in, and the count is capped. A schema
 //! with no more tables than the cap goes in whole.
@@ -91,6 +91,36 @@ pub fn select_with(
     boosts: &[Boost],
 ) -> Selection {
     let max_tables = max_tables.max(1);
+    let scored = rank(schema, terms, question, boosts);
+    if schema.tables.len() <= max_tables {
+        return whole(schema, scored);
+    }
+    let mut chooser = Chooser {
+        schema,
+        graph: Graph::new(schema),
+        max_tables,
+        chosen: Vec::new(),
+        taken: HashSet::new(),
+    };
+    chooser.matches_with_bridges(&scored);
+    chooser.neighbours();
+    if chooser.chosen.is_empty() {
+        chooser.most_connected();
+    }
+    Selection {
+        tables: chooser.chosen,
+        total_tables: schema.tables.len(),
+        whole_schema: false,
+    }
+}
+
+/// Every table's score and reason, highest first (ties keep schema order).
+fn rank(
+    schema: &Schema,
+    terms: &SchemaTerms,
+    question: &str,
+    boosts: &[Boost],
+) -> Vec<(usize, f32, String)> {
     let words = QuestionTerms::new(question);
     let mut scored: Vec<(usize, f32, String)> = schema
         .tables
@@ -112,125 +142,122 @@ pub fn select_with(
             (i, score, reason)
         })
         .collect();
-    // Highest score first; ties keep schema order (stable sort).
     scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored
+}
 
-    if schema.tables.len() <= max_tables {
-        let tables = scored
-            .into_iter()
-            .map(|(i, score, reason)| ScoredTable {
-                name: schema.tables[i].name.clone(),
-                score,
-                reason: if score > 0.0 {
-                    reason
-                } else {
-                    String::from("small schema: every table included")
-                },
-            })
-            .collect();
-        return Selection {
-            tables,
-            total_tables: schema.tables.len(),
-            whole_schema: true,
-        };
+/// A schema within the cap: every table, in rank order.
+fn whole(schema: &Schema, scored: Vec<(usize, f32, String)>) -> Selection {
+    let tables = scored
+        .into_iter()
+        .map(|(i, score, reason)| ScoredTable {
+            name: schema.tables[i].name.clone(),
+            score,
+            reason: if score > 0.0 {
+                reason
+            } else {
+                String::from("small schema: every table included")
+            },
+        })
+        .collect();
+    Selection {
+        tables,
+        total_tables: schema.tables.len(),
+        whole_schema: true,
+    }
+}
+
+/// The tables chosen so far, within the cap.
+struct Chooser<'a> {
+    schema: &'a Schema,
+    graph: Graph,
+    max_tables: usize,
+    chosen: Vec<ScoredTable>,
+    taken: HashSet<usize>,
+}
+
+impl Chooser<'_> {
+    fn full(&self) -> bool {
+        self.chosen.len() >= self.max_tables
     }
 
-    let graph = Graph::new(schema);
-    let mut chosen: Vec<ScoredTable> = Vec::new();
-    let mut taken: HashSet<usize> = HashSet::new();
-    for (i, score, reason) in scored.iter().filter(|s| s.1 > 0.0) {
-        if chosen.len() >= max_tables {
-            break;
+    fn push(&mut self, index: usize, score: f32, reason: String) {
+        if self.taken.insert(index) {
+            self.chosen.push(ScoredTable {
+                name: self.schema.tables[index].name.clone(),
+                score,
+                reason,
+            });
         }
-        // A table that cannot join what we already have directly, but can through one or
-        // two other tables (customers -- orders -- order_items -- products), brings them along.
-        let path = if taken.is_empty() || taken.iter().any(|&t| graph.adjacent(t, *i)) {
-            Vec::new()
-        } else {
-            graph.path_to(&taken, *i)
-        };
-        let fits = chosen.len() + 1 + path.len() <= max_tables;
-        push(&mut chosen, &mut taken, schema, *i, *score, reason.clone());
-        if fits && !path.is_empty() {
-            let target = schema.tables[*i].name.clone();
-            for b in path {
-                push(
-                    &mut chosen,
-                    &mut taken,
-                    schema,
-                    b,
-                    0.0,
-                    format!("joins {target} to the tables above"),
-                );
+    }
+
+    /// The matching tables, best first. One that cannot join what is chosen directly,
+    /// but can through one or two other tables (customers -- orders -- order_items --
+    /// products), brings them along when they fit.
+    fn matches_with_bridges(&mut self, scored: &[(usize, f32, String)]) {
+        for (i, score, reason) in scored.iter().filter(|s| s.1 > 0.0) {
+            if self.full() {
+                break;
+            }
+            let joins =
+                self.taken.is_empty() || self.taken.iter().any(|&t| self.graph.adjacent(t, *i));
+            let path = if joins {
+                Vec::new()
+            } else {
+                self.graph.path_to(&self.taken, *i)
+            };
+            let fits = self.chosen.len() + 1 + path.len() <= self.max_tables;
+            self.push(*i, *score, reason.clone());
+            if fits && !path.is_empty() {
+                let target = self.schema.tables[*i].name.clone();
+                for b in path {
+                    self.push(b, 0.0, format!("joins {target} to the tables above"));
+                }
             }
         }
     }
 
-    // Room left: foreign-key neighbours of the chosen tables, best-connected first, then
-    // (when nothing matched at all) the most connected tables of the schema.
-    if chosen.len() < max_tables {
-        let mut neighbours: Vec<(usize, usize)> = (0..schema.tables.len())
-            .filter(|n| !taken.contains(n))
-            .map(|n| (n, taken.iter().filter(|&&t| graph.adjacent(t, n)).count()))
+    /// Room left: foreign-key neighbours of the chosen tables, best-connected first.
+    fn neighbours(&mut self) {
+        let mut neighbours: Vec<(usize, usize)> = (0..self.schema.tables.len())
+            .filter(|n| !self.taken.contains(n))
+            .map(|n| {
+                let links = self
+                    .taken
+                    .iter()
+                    .filter(|&&t| self.graph.adjacent(t, n))
+                    .count();
+                (n, links)
+            })
             .filter(|&(_, links)| links > 0)
             .collect();
         neighbours.sort_by_key(|n| std::cmp::Reverse(n.1));
         for (n, _) in neighbours {
-            if chosen.len() >= max_tables {
+            if self.full() {
                 break;
             }
-            let via = taken
+            let via = self
+                .taken
                 .iter()
                 .copied()
-                .find(|&t| graph.adjacent(t, n))
-                .map(|t| schema.tables[t].name.clone())
+                .find(|&t| self.graph.adjacent(t, n))
+                .map(|t| self.schema.tables[t].name.clone())
                 .unwrap_or_default();
-            push(
-                &mut chosen,
-                &mut taken,
-                schema,
-                n,
-                0.0,
-                format!("foreign-key neighbour of {via}"),
-            );
+            self.push(n, 0.0, format!("foreign-key neighbour of {via}"));
         }
     }
-    if chosen.is_empty() {
-        let mut by_degree: Vec<usize> = (0..schema.tables.len()).collect();
-        by_degree.sort_by_key(|&t| std::cmp::Reverse(graph.degree(t)));
-        for t in by_degree.into_iter().take(max_tables) {
-            push(
-                &mut chosen,
-                &mut taken,
-                schema,
+
+    /// Nothing matched at all: the most connected tables of the schema.
+    fn most_connected(&mut self) {
+        let mut by_degree: Vec<usize> = (0..self.schema.tables.len()).collect();
+        by_degree.sort_by_key(|&t| std::cmp::Reverse(self.graph.degree(t)));
+        for t in by_degree.into_iter().take(self.max_tables) {
+            self.push(
                 t,
                 0.0,
                 String::from("no name matched: most connected table"),
             );
         }
-    }
-
-    Selection {
-        tables: chosen,
-        total_tables: schema.tables.len(),
-        whole_schema: false,
-    }
-}
-
-fn push(
-    chosen: &mut Vec<ScoredTable>,
-    taken: &mut HashSet<usize>,
-    schema: &Schema,
-    index: usize,
-    score: f32,
-    reason: String,
-) {
-    if taken.insert(index) {
-        chosen.push(ScoredTable {
-            name: schema.tables[index].name.clone(),
-            score,
-            reason,
-        });
     }
 }
 
@@ -308,7 +335,7 @@ struct Term {
     stem: String,
     /// Its synonym sets (sorted).
     sets: Vec<u32>,
-    /// A part of a glued word (`language` of `countrylanguage`): matches count half.
+    /// A part of a glued word (`category` of `productcategory`): matches count half.
     part: bool,
 }
 

@@ -39,10 +39,10 @@ mod message;
 mod redact;
 mod rows;
 mod schema;
-mod traits;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod traits;
 
 pub use config::{
     AgentConfig, AnswerMode, CacheBackendKind, CacheConfig, DatabaseConfig, Environment,

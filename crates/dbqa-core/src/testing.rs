@@ -12,17 +12,25 @@ use std::io::Write;
 pub const REQUIRE_SERVICES: &str = "DBQA_TEST_REQUIRE_SERVICES";
 
 /// How to start the services the tests use, for the skip line.
-pub const HOW_TO_START: &str = "start them with `docker compose up -d` (compose.yaml) or see README.md#testing";
+pub const HOW_TO_START: &str =
+    "start them with `docker compose up -d` (compose.yaml) or see README.md#testing";
 
 /// Reports that `service` at `url` is unreachable: `None` (skip, with a line on stderr)
 /// unless [`REQUIRE_SERVICES`] is `1`, in which case this panics with `how`.
 ///
 /// # Panics
 /// When services are required and this one is down: the test fails, as it should.
-pub fn service_down<T>(service: &str, url: &str, error: &dyn std::fmt::Display, how: &str) -> Option<T> {
+pub fn service_down<T>(
+    service: &str,
+    url: &str,
+    error: &dyn std::fmt::Display,
+    how: &str,
+) -> Option<T> {
     let url = crate::redact_url(url);
     if std::env::var(REQUIRE_SERVICES).as_deref() == Ok("1") {
-        panic!("{service} at {url} is unreachable: {error}\n{how}\n({REQUIRE_SERVICES}=1 requires it)");
+        panic!(
+            "{service} at {url} is unreachable: {error}\n{how}\n({REQUIRE_SERVICES}=1 requires it)"
+        );
     }
     // Written to the process's stderr directly so that the harness does not swallow it.
     let _ = writeln!(

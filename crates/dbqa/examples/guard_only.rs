@@ -6,7 +6,7 @@
 //! ```
 //!
 //! With arguments it checks them as one statement; without, a few typical ones. Run
-//! what the guard accepts (`accepted.sql`, never the input) in a read-only transaction:
+//! what the guard accepts (the `sql` of `Accepted`, never the input) in a read-only transaction:
 //! the guard is one wall, not the only one.
 
 use dbqa::{Dialect, Guard, GuardConfig};

@@ -1,3 +1,6 @@
+//! Relevant-table selection on generic schemas: which tables must be chosen and which
+//! must not, for each signal.
+
 use super::*;
 use crate::testutil::{shop, wide};
 

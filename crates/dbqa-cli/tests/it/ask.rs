@@ -1,3 +1,6 @@
+//! `dbqa ask` and `dbqa tables` through the real binary: formats, streaming, errors and
+//! exit codes.
+
 use dbqa_fake_llm::{FakeLlm, Reply};
 use serde_json::{Value, json};
 

@@ -1,3 +1,5 @@
+//! `dbqa check` through the real binary: verdicts, JSON lines, exit codes.
+
 use serde_json::Value;
 
 use crate::dbqa;

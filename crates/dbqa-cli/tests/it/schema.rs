@@ -1,3 +1,5 @@
+//! `dbqa schema` through the real binary.
+
 use serde_json::Value;
 
 use crate::dbqa;

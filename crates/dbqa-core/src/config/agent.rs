@@ -1,3 +1,5 @@
+//! [`AgentConfig`]: everything the agent needs, the other configuration pieces included.
+
 use std::path::PathBuf;
 
 use super::kinds::{AnswerMode, SessionBackendKind};

@@ -1,3 +1,5 @@
+//! [`CacheConfig`]: the cache levels, their lifetimes and backend (`CACHE_*`, `REDIS_URL`).
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,3 +1,6 @@
+//! [`DatabaseConfig`]: where the database is and how its pool behaves (`DATABASE_URL`,
+//! `DB_*`, `SSL_*`).
+
 use std::path::PathBuf;
 use std::time::Duration;
 

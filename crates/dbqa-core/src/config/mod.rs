@@ -1,6 +1,7 @@
 //! Configuration in three layers: explicit values > environment (process, then `.env`) > defaults.
 //!
-//! Variable names and defaults follow the original Python library (see DESIGN.md §4).
+//! Variable names and defaults follow the original Python library's, so its users find
+//! the settings they know (docs/CONFIGURATION.md lists every one).
 //! Every reader names the variable in its error when a value is invalid.
 
 mod agent;

@@ -1,3 +1,5 @@
+//! [`ModelConfig`]: which LLM to call and how (`LLM_*`, `*_MODEL`, `MODEL_*`).
+
 use std::time::Duration;
 
 use secrecy::SecretString;

@@ -1,3 +1,6 @@
+//! [`SafetyConfig`]: what may run and what reaches the model (`READ_ONLY`, table and
+//! function lists, result bounds, privacy, prompt-injection screening).
+
 use std::time::Duration;
 
 use super::kinds::InjectionPolicy;

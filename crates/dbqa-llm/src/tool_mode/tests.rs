@@ -1,3 +1,5 @@
+//! Tool modes: requests shaped per mode and answers read back the same in every mode.
+
 use dbqa_core::{ChatResponse, ToolMode};
 
 use super::*;

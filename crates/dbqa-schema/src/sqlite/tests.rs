@@ -1,3 +1,5 @@
+//! The SQLite connector on fixture files: schema, row limits, the read-only walls.
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
