@@ -52,4 +52,5 @@ on_every_backend!(
     stats_match,
     describe_tables_pulls_in_a_table,
     auto_mode_falls_back_to_text,
+    edited_sql_answers_the_turn,
 );

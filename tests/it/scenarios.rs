@@ -465,3 +465,66 @@ pub async fn auto_mode_falls_back_to_text(db: TestDb) {
     assert_eq!(second.llm_calls, 1);
     assert!(fake.requests()[2].tool_names().is_empty());
 }
+
+/// SQL a person edited answers the turn: the guard refuses writes, blocked tables and
+/// functions outside the allowlist as it does for the model; the SQL that ran is what a
+/// follow-up question sees; no LLM call.
+pub async fn edited_sql_answers_the_turn(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    let agent = agent(&db, &fake, &[("BLOCKED_TABLES", "orders")]).await;
+    let session = dbqa_agent::QueryOptions::in_session("edited");
+    let edited = "SELECT country, COUNT(*) AS n FROM customers GROUP BY country ORDER BY n DESC";
+    let response = agent
+        .run_sql(edited, Some("Customers per country?"), session.clone())
+        .await
+        .expect("edited SQL runs");
+    assert_eq!(response.llm_calls, 0);
+    assert_eq!(fake.request_count(), 0);
+    assert_eq!(response.columns, ["country", "n"]);
+    assert!(response.row_count >= 2, "{response:?}");
+    assert!(response.natural_response.is_some());
+    assert!(
+        response.sql.as_deref().unwrap_or("").contains("GROUP BY"),
+        "{response:?}"
+    );
+
+    fake.push(run_sql(FRANCE, Some("There are {n} customers in France.")));
+    agent
+        .query_with("And in France?", session.clone())
+        .await
+        .expect("follow-up");
+    let follow_up = messages_text(&fake.requests()[0].body);
+    assert!(follow_up.contains("Customers per country?"), "{follow_up}");
+    assert!(follow_up.contains("GROUP BY country"), "{follow_up}");
+
+    for (sql, expected) in [
+        ("DELETE FROM customers", "refused"),
+        ("SELECT * FROM orders", "refused"),
+        ("SELECT pg_read_file('/etc/hostname')", "refused"),
+        ("SELECT * FROM customers; DROP TABLE customers", "refused"),
+        ("SELECT no_such_column FROM customers", "failed"),
+        ("   ", "refused"),
+    ] {
+        let error = agent
+            .run_sql(sql, None, Default::default())
+            .await
+            .expect_err(sql);
+        let kind = match &error {
+            Error::SqlRefused { .. } => "refused",
+            Error::SqlFailed { .. } => "failed",
+            other => panic!("{sql}: unexpected {other:?}"),
+        };
+        assert_eq!(kind, expected, "{sql}: {error}");
+        assert!(error.is_user_error(), "{sql}");
+    }
+    assert_eq!(fake.request_count(), 1, "no LLM call for any of them");
+    let rows = db
+        .db
+        .execute(
+            "SELECT COUNT(*) AS n FROM customers",
+            &dbqa_core::ExecuteOptions::read_only(std::time::Duration::from_secs(5), 10),
+        )
+        .await
+        .expect("count");
+    assert_ne!(rows.rows[0][0].to_display_string(), "0", "nothing deleted");
+}

@@ -91,6 +91,36 @@ impl DatabaseQueryAgent {
         crate::turn::run(&self.inner, question, &options, None).await
     }
 
+    /// Runs SQL a person wrote or edited as the answer to `question` (the question it
+    /// answers, recorded with it in the session; the SQL itself when there is none).
+    ///
+    /// The SQL passes the same guard, limits and read-only transaction as the model's;
+    /// no LLM call is made (the answer in words is a plain sentence about the rows). A
+    /// refusal is [`Error::SqlRefused`](crate::Error::SqlRefused), a database error
+    /// [`Error::SqlFailed`](crate::Error::SqlFailed).
+    ///
+    /// ```no_run
+    /// # async fn run(agent: dbqa_agent::DatabaseQueryAgent) -> dbqa_agent::Result<()> {
+    /// let edited = "SELECT country, COUNT(*) AS n FROM customers GROUP BY country";
+    /// let answer = agent
+    ///     .run_sql(edited, Some("Customers per country?"), dbqa_agent::QueryOptions::default())
+    ///     .await?;
+    /// assert_eq!(answer.llm_calls, 0);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_sql(
+        &self,
+        sql: &str,
+        question: Option<&str>,
+        options: QueryOptions,
+    ) -> Result<QueryResponse> {
+        let question = question
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .unwrap_or(sql);
+        crate::turn::run_edited_sql(&self.inner, question, sql, &options).await
+    }
+
     /// Answers a question as a stream of events ending with `Done` (or an error).
     pub fn query_stream(
         &self,

@@ -137,6 +137,12 @@ impl AgentBuilder {
         self
     }
 
+    /// No LLM at all: for an agent that only runs SQL a person wrote
+    /// ([`DatabaseQueryAgent::run_sql`]); questions fail saying how to configure one.
+    pub fn without_llm(self) -> Self {
+        self.llm(Arc::new(dbqa_llm::NoLlm))
+    }
+
     /// Model settings (provider, models, tool mode, …).
     pub fn model_config(mut self, model: ModelConfig) -> Self {
         self.model = Some(model);

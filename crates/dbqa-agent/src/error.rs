@@ -55,6 +55,19 @@ pub enum Error {
     /// The model stopped without SQL or an answer.
     #[error("the model gave no SQL and no answer; try rephrasing the question")]
     NoAnswer,
+    /// SQL a person wrote ([`DatabaseQueryAgent::run_sql`](crate::DatabaseQueryAgent::run_sql))
+    /// was refused by the guard.
+    #[error("the SQL was refused: {message}")]
+    SqlRefused {
+        /// The guard's verdict.
+        message: String,
+    },
+    /// SQL a person wrote failed in the database.
+    #[error("the SQL failed: {message}")]
+    SqlFailed {
+        /// The database's error.
+        message: String,
+    },
     /// The LLM could not be reached or refused to work (connection, auth, rate limit,
     /// server errors, timeouts).
     #[error("the LLM is unavailable: {0}")]
@@ -102,8 +115,8 @@ impl Error {
         match self {
             Error::EmptyQuestion | Error::QuestionTooLong { .. } => "input",
             Error::PromptInjection { .. } => "prompt_injection",
-            Error::ValidationFailed { .. } => "validation",
-            Error::ExecutionFailed { .. } => "execution",
+            Error::ValidationFailed { .. } | Error::SqlRefused { .. } => "validation",
+            Error::ExecutionFailed { .. } | Error::SqlFailed { .. } => "execution",
             Error::NoAnswer => "no_answer",
             Error::LlmUnavailable(_) => "llm_unavailable",
             Error::Llm(_) => "llm",
@@ -127,11 +140,16 @@ impl Error {
         matches!(self, Error::DatabaseUnavailable(_))
     }
 
-    /// The question itself was refused (bad input, injection): the user must change it.
+    /// The question or SQL itself was refused (bad input, injection, SQL the guard or the
+    /// database refused): the user must change it.
     pub fn is_user_error(&self) -> bool {
         matches!(
             self,
-            Error::EmptyQuestion | Error::QuestionTooLong { .. } | Error::PromptInjection { .. }
+            Error::EmptyQuestion
+                | Error::QuestionTooLong { .. }
+                | Error::PromptInjection { .. }
+                | Error::SqlRefused { .. }
+                | Error::SqlFailed { .. }
         )
     }
 

@@ -46,6 +46,7 @@
 mod agent;
 mod builder;
 pub mod context;
+mod edited_sql;
 mod error;
 mod execute;
 pub mod glossary;

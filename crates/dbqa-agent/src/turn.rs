@@ -76,6 +76,8 @@ pub(crate) struct Turn<'a> {
     llm_key: Option<String>,
     /// The LLM-response cache entry this turn is answered from.
     hit: Option<CachedAnswer>,
+    /// The SQL is a person's ([`run_edited_sql`]): no LLM call writes about it.
+    pub(crate) sql_from_person: bool,
 }
 
 /// Answers one question and records statistics.
@@ -89,20 +91,21 @@ pub(crate) async fn run(
     inner.stats.question();
     let mut turn = Turn::new(inner, question, options, sink);
     let result = turn.answer().await;
-    turn.timings.total_ms = ms(started);
-    match result {
-        Ok(()) => {
-            let mut response = turn.response;
-            response.timings = turn.timings;
-            inner.stats.success(response.cached, &turn.timings);
-            Ok(response)
-        }
-        Err(error) => {
-            tracing::debug!(kind = error.kind(), %error, "question failed");
-            inner.stats.failure(error.kind(), &turn.timings);
-            Err(error)
-        }
-    }
+    turn.conclude(result, started)
+}
+
+/// Runs SQL a person wrote as the answer to `question`, and records statistics.
+pub(crate) async fn run_edited_sql(
+    inner: &Arc<Inner>,
+    question: &str,
+    sql: &str,
+    options: &QueryOptions,
+) -> Result<QueryResponse> {
+    let started = Instant::now();
+    inner.stats.question();
+    let mut turn = Turn::new(inner, question, options, None);
+    let result = turn.answer_with_sql(sql).await;
+    turn.conclude(result, started)
 }
 
 impl<'a> Turn<'a> {
@@ -124,6 +127,25 @@ impl<'a> Turn<'a> {
             history: Vec::new(),
             llm_key: None,
             hit: None,
+            sql_from_person: false,
+        }
+    }
+
+    /// The response with its timings, or the error, into the statistics.
+    fn conclude(mut self, result: Result<()>, started: Instant) -> Result<QueryResponse> {
+        self.timings.total_ms = ms(started);
+        match result {
+            Ok(()) => {
+                let mut response = self.response;
+                response.timings = self.timings;
+                self.inner.stats.success(response.cached, &self.timings);
+                Ok(response)
+            }
+            Err(error) => {
+                tracing::debug!(kind = error.kind(), %error, "question failed");
+                self.inner.stats.failure(error.kind(), &self.timings);
+                Err(error)
+            }
         }
     }
 
@@ -246,7 +268,7 @@ impl<'a> Turn<'a> {
     /// The last stage, for fresh answers and cache hits alike: the rows and the written
     /// answer into the response, the model's work into the LLM cache, the exchange into
     /// the session.
-    async fn finish(&mut self, outcome: Outcome) -> Result<()> {
+    pub(crate) async fn finish(&mut self, outcome: Outcome) -> Result<()> {
         match outcome {
             Outcome::Reply(text) => {
                 self.cache_answer(None, None, Some(&text)).await;

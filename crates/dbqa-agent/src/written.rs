@@ -20,6 +20,9 @@ impl Turn<'_> {
         if self.mode == AnswerMode::None {
             return Ok((None, false));
         }
+        if self.sql_from_person {
+            return Ok((Some(sentence::any(&ran.rows)), false));
+        }
         let earlier = self.earlier_answer(&ran.rows).map(str::to_string);
         if let Some(earlier) = earlier.as_ref().filter(|_| ran.template.is_none()) {
             return Ok((Some(earlier.clone()), false));

@@ -34,6 +34,9 @@ pub(crate) enum Command {
     Schema(SchemaArgs),
     /// Check SQL against the guard: exit 0 accepted, 1 rejected, 2 usage error.
     Check(CheckArgs),
+    /// Run SQL you wrote through the same guard, limits and read-only transaction as a
+    /// question's SQL (no LLM needed).
+    Sql(SqlArgs),
 }
 
 /// Where the database is.
@@ -112,6 +115,25 @@ pub(crate) struct CheckArgs {
     /// Read the SQL from this file instead.
     #[arg(long, value_name = "FILE", conflicts_with = "sql")]
     pub(crate) file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SqlArgs {
+    /// One read-only statement (default: read from stdin).
+    #[arg(value_name = "SQL")]
+    pub(crate) sql: Option<String>,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// The question the SQL answers; with --session it is recorded with the SQL, so
+    /// follow-up questions build on it.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) question: Option<String>,
+    /// Record the exchange in this chat session.
+    #[arg(long, value_name = "ID")]
+    pub(crate) session: Option<String>,
+    /// Output format (default: table on a terminal, json when piped).
+    #[arg(long, value_enum)]
+    pub(crate) format: Option<Format>,
 }
 
 /// Output formats of `ask`.

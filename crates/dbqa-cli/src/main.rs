@@ -48,6 +48,7 @@ fn main() -> ExitCode {
             Command::Completions(args) => commands::completions::run(args),
             Command::Schema(args) => commands::schema::run(args).await,
             Command::Check(args) => commands::check::run(args),
+            Command::Sql(args) => commands::sql::run(args).await,
         }
     });
     match result {

@@ -57,6 +57,7 @@
 #[cfg(feature = "anthropic")]
 mod anthropic;
 mod http;
+mod none;
 #[cfg(feature = "ollama")]
 mod ollama;
 #[cfg(any(feature = "openai", feature = "ollama"))]
@@ -73,6 +74,7 @@ use dbqa_core::{FinishReason, LlmProvider, ModelConfig, ProviderKind};
 #[cfg_attr(docsrs, doc(cfg(feature = "anthropic")))]
 pub use anthropic::{ANTHROPIC_BASE_URL, ANTHROPIC_VERSION, AnthropicProvider};
 pub use http::ProviderOptions;
+pub use none::NoLlm;
 #[cfg(feature = "ollama")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ollama")))]
 pub use ollama::{OLLAMA_BASE_URL, OllamaProvider};

@@ -49,6 +49,7 @@ pub(crate) enum QueryErrors {
     paths(
         crate::api::query::query,
         crate::api::stream::query_stream,
+        crate::api::sql::run_sql,
         crate::api::sessions::list_sessions,
         crate::api::sessions::delete_all_sessions,
         crate::api::sessions::session_history,

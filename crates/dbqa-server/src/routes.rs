@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-use crate::api::{ops, query, sessions, stream};
+use crate::api::{ops, query, sessions, sql, stream};
 use crate::audit::AuditLog;
 use crate::metrics::Metrics;
 use crate::middleware::{auth, limits, track};
@@ -50,6 +50,7 @@ pub fn router_with(
     let api = Router::new()
         .route("/api/query", post(query::query))
         .route("/api/query/stream", post(stream::query_stream))
+        .route("/api/sql", post(sql::run_sql))
         .route(
             "/api/sessions",
             get(sessions::list_sessions).delete(sessions::delete_all_sessions),

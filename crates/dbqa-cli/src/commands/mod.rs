@@ -7,4 +7,5 @@ pub(crate) mod completions;
 pub(crate) mod mcp;
 pub(crate) mod schema;
 pub(crate) mod serve;
+pub(crate) mod sql;
 pub(crate) mod tables;

@@ -929,3 +929,149 @@ async fn words_after_failed_sql_are_an_error() {
         seen.show()
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 8. SQL a person writes: `dbqa sql` and `POST /api/sql` of `dbqa serve`
+
+/// The attacks a question's SQL gets refused for, as SQL a person sends directly: each
+/// with the words the refusal must name. `secret` is blocked, `v_secret` reads it.
+const WRITTEN_ATTACKS: &[(&str, &[&str])] = &[
+    ("SELECT * FROM secret", &["secret", "blocked"]),
+    ("SELECT * FROM v_secret", &["v_secret", "blocked"]),
+    (
+        "SELECT table_to_xml('secret', true, false, '')",
+        &["table_to_xml", "not allowed"],
+    ),
+    ("SELECT pg_stat_reset()", &["pg_stat_reset", "not allowed"]),
+    ("DELETE FROM notes", &["refused"]),
+    ("UPDATE notes SET body = 'x'", &["refused"]),
+    ("SELECT 1; DROP TABLE notes", &["refused"]),
+    ("SELECT * FROM hr.notes", &["hr.notes"]),
+];
+
+async fn written_sql_setup() -> Option<(TestDb, String)> {
+    let db = TestDb::new(Backend::Postgres).await?;
+    let secret = format!("WRITTEN-{}", random_tag());
+    db.execute(&format!(
+        "CREATE TABLE secret (v text); INSERT INTO secret VALUES ('{secret}');
+         CREATE VIEW v_secret AS SELECT * FROM secret;
+         CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'hello');
+         CREATE SCHEMA hr; CREATE TABLE hr.notes (v text); INSERT INTO hr.notes VALUES ('{secret}');"
+    ))
+    .await;
+    Some((db, secret))
+}
+
+/// `dbqa sql` refuses what a question's SQL is refused for, needs no LLM, and runs what
+/// is allowed.
+#[tokio::test(flavor = "multi_thread")]
+async fn written_sql_is_guarded_like_the_models() {
+    let Some((db, secret)) = written_sql_setup().await else {
+        return;
+    };
+    let env = [
+        ("BLOCKED_TABLES", "secret"),
+        (
+            "ALLOWED_TABLES",
+            "public.notes,public.secret,public.v_secret",
+        ),
+    ];
+    for (sql, words) in WRITTEN_ATTACKS {
+        let seen = command(&db, &env, &["sql", sql, "--format", "json"]);
+        seen.assert_refused(words);
+        seen.assert_never_shows(&secret);
+    }
+    let seen = command(
+        &db,
+        &env,
+        &["sql", "SELECT body FROM notes", "--format", "json"],
+    );
+    assert_eq!(seen.code, 0, "{}", seen.show());
+    assert_eq!(seen.json()["rows"], json!([["hello"]]), "{}", seen.show());
+    assert_eq!(seen.json()["llm_calls"], json!(0), "{}", seen.show());
+    assert_eq!(
+        db.text("SELECT count(*)::text FROM notes").await.as_deref(),
+        Some("1"),
+        "the notes are untouched"
+    );
+}
+
+/// Kills `dbqa serve` when the test ends.
+struct ServeProcess(std::process::Child);
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `POST /api/sql` of the real `dbqa serve` answers the same attacks with 400 and the
+/// guard's verdict, and the allowed SQL with its rows.
+#[tokio::test(flavor = "multi_thread")]
+async fn api_sql_is_guarded_like_questions() {
+    let Some((db, secret)) = written_sql_setup().await else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let bind = format!("127.0.0.1:{port}");
+    let url = db.url();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbqa"));
+    cmd.args(["serve", "--bind", &bind, "--db", &url])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
+        .env("LLM_BASE_URL", fake.base_url())
+        .env("BLOCKED_TABLES", "secret")
+        .env(
+            "ALLOWED_TABLES",
+            "public.notes,public.secret,public.v_secret",
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let _server = ServeProcess(cmd.spawn().unwrap());
+    let base = format!("http://{bind}");
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "dbqa serve never became ready on {bind}");
+    let post = |sql: &str| {
+        let request = client
+            .post(format!("{base}/api/sql"))
+            .json(&json!({"sql": sql, "question": "What is there?"}));
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    };
+    for (sql, words) in WRITTEN_ATTACKS {
+        let (status, body) = post(sql).await;
+        assert_eq!(status, 400, "{sql}: {body}");
+        assert!(body.contains("\"kind\":\"validation\""), "{sql}: {body}");
+        for word in *words {
+            assert!(body.contains(word), "{sql}: should name {word:?}: {body}");
+        }
+        assert!(!body.contains(&secret), "{sql}: {body}");
+    }
+    let (status, body) = post("SELECT body FROM notes").await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["rows"], json!([["hello"]]), "{body}");
+    assert_eq!(answer["llm_calls"], json!(0), "{body}");
+    assert!(fake.requests().is_empty(), "no LLM call for written SQL");
+}

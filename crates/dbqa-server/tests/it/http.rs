@@ -464,6 +464,7 @@ async fn probes_page_and_openapi() {
     for (path, method) in [
         ("/api/query", "post"),
         ("/api/query/stream", "post"),
+        ("/api/sql", "post"),
         ("/api/sessions", "get"),
         ("/api/sessions", "delete"),
         ("/api/sessions/{id}", "get"),
