@@ -45,6 +45,7 @@
 //! | `openapi` | off | `utoipa::ToSchema` for the response, schema and statistics types (dbqa-server's OpenAPI document) |
 mod agent;
 mod builder;
+pub mod chart;
 pub mod context;
 mod edited_sql;
 mod error;

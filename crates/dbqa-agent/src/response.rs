@@ -55,6 +55,10 @@ pub struct QueryResponse {
     pub row_count: usize,
     /// True when the result was cut at the row limit.
     pub truncated: bool,
+    /// A chart of the result as a Vega-Lite spec with the data inline, when one fits (a
+    /// category or date column with numbers; see [`crate::chart`]) and rows were requested.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub chart: Option<serde_json::Value>,
     /// The answer in plain language, unless answer mode `none`.
     pub natural_response: Option<String>,
     /// Which cache level answered.

@@ -337,6 +337,7 @@ impl<'a> Turn<'a> {
         self.response.columns = columns.clone();
         if self.options.return_rows {
             self.response.rows = rows.rows.clone();
+            self.response.chart = crate::chart::suggest(rows).map(|chart| chart.vega_lite());
         }
         if self.options.return_sql {
             self.response.sql = Some(ran.sql.clone());

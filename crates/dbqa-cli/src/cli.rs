@@ -180,6 +180,9 @@ pub(crate) struct AskArgs {
     /// Wait for the whole answer instead of streaming it.
     #[arg(long)]
     pub(crate) no_stream: bool,
+    /// Draw the result's chart into this file (.svg or .png), when one fits.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) chart: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -48,7 +48,9 @@ impl Budget {
     }
 
     /// Bytes as text when they are UTF-8, else as bytes; either cut to the cell cap
-    /// before being copied.
+    /// before being copied. (The SQLite connector's cells come typed: only the server
+    /// connectors read raw bytes.)
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     pub(crate) fn text_or_bytes(&mut self, bytes: &[u8]) -> Value {
         if bytes.len() <= self.cell_cap {
             return match std::str::from_utf8(bytes) {
@@ -109,6 +111,7 @@ impl Budget {
 }
 
 /// How many leading bytes of `bytes` are valid UTF-8.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 fn valid_prefix(bytes: &[u8]) -> usize {
     match std::str::from_utf8(bytes) {
         Ok(_) => bytes.len(),

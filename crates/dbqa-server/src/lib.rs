@@ -40,6 +40,7 @@
 
 mod api;
 mod audit;
+pub mod chart_image;
 mod error;
 mod extract;
 mod mcp;

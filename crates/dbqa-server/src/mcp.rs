@@ -3,10 +3,13 @@
 //! concurrently; this module only says what the tools and resources are and do.
 //!
 //! Tools: `list_tables`, `describe_table`, `run_query` (through the guard, read-only
-//! unless configured otherwise, with the row limit) and, when an agent is given, `ask`.
+//! unless configured otherwise, with the row limit; with `chart`, also the result's chart
+//! as a PNG image) and, when an agent is given, `ask`.
 //! Resources: `dbqa://schema` (the whole schema) and `dbqa://schema/{table}`.
 
 use std::sync::Arc;
+
+use base64::Engine as _;
 
 use dbqa_agent::{DatabaseQueryAgent, QueryOptions};
 use dbqa_core::{Database, ExecuteOptions, SafetyConfig, Schema};
@@ -64,6 +67,30 @@ impl std::fmt::Debug for McpServer {
 }
 
 /// A JSON-Schema object for a tool's input.
+/// A tool's result: its JSON, and for `run_query` with `chart`, the chart as a PNG.
+struct ToolOutput {
+    value: Value,
+    image: Option<Vec<u8>>,
+}
+
+impl From<Value> for ToolOutput {
+    fn from(value: Value) -> Self {
+        Self { value, image: None }
+    }
+}
+
+/// The suggested chart of `rows` as a PNG, when one fits and draws.
+fn chart_png(rows: &dbqa_core::Rows) -> Option<Vec<u8>> {
+    let chart = dbqa_agent::chart::suggest(rows)?;
+    match crate::chart_image::png(&chart) {
+        Ok(png) => Some(png),
+        Err(e) => {
+            tracing::warn!("run_query chart not drawn: {e}");
+            None
+        }
+    }
+}
+
 fn input_schema(schema: Value) -> Arc<JsonObject> {
     match schema {
         Value::Object(map) => Arc::new(map),
@@ -168,7 +195,8 @@ impl McpServer {
                 ),
                 input_schema(json!({"type": "object", "properties": {
                     "sql": {"type": "string", "description": "One SQL statement"},
-                    "max_rows": {"type": "integer", "minimum": 1, "description": format!("Rows to return (at most {max})")}
+                    "max_rows": {"type": "integer", "minimum": 1, "description": format!("Rows to return (at most {max})")},
+                    "chart": {"type": "boolean", "description": "Also return a chart of the result as a PNG image, when one fits (a category or date column with numbers)"}
                 }, "required": ["sql"]})),
             ),
         ];
@@ -219,12 +247,12 @@ impl McpServer {
         &self,
         name: &str,
         args: &JsonObject,
-    ) -> std::result::Result<std::result::Result<Value, String>, McpError> {
+    ) -> std::result::Result<std::result::Result<ToolOutput, String>, McpError> {
         Ok(match name {
-            "list_tables" => self.list_tables().await,
-            "describe_table" => self.describe_table(args).await,
+            "list_tables" => self.list_tables().await.map(ToolOutput::from),
+            "describe_table" => self.describe_table(args).await.map(ToolOutput::from),
             "run_query" => self.run_query(args).await,
-            "ask" if self.inner.agent.is_some() => self.ask(args).await,
+            "ask" if self.inner.agent.is_some() => self.ask(args).await.map(ToolOutput::from),
             other => {
                 return Err(McpError::invalid_params(
                     format!("unknown tool: {other}"),
@@ -263,7 +291,7 @@ impl McpServer {
         serde_json::to_value(table).map_err(|e| e.to_string())
     }
 
-    async fn run_query(&self, args: &JsonObject) -> std::result::Result<Value, String> {
+    async fn run_query(&self, args: &JsonObject) -> std::result::Result<ToolOutput, String> {
         let sql = args
             .get("sql")
             .and_then(Value::as_str)
@@ -308,14 +336,20 @@ impl McpServer {
             rows: rows.len(),
             ..AuditRecord::new("mcp", "mcp_run_query", started)
         });
+        let image = match args.get("chart").and_then(Value::as_bool) {
+            Some(true) => chart_png(&rows),
+            _ => None,
+        };
         let columns: Vec<&str> = rows.columns.iter().map(|c| c.name.as_str()).collect();
-        Ok(json!({
+        let value = json!({
             "sql": accepted.sql,
             "columns": columns,
             "rows": rows.rows,
             "row_count": rows.rows.len(),
             "truncated": rows.truncated,
-        }))
+            "chart": image.is_some(),
+        });
+        Ok(ToolOutput { value, image })
     }
 
     async fn ask(&self, args: &JsonObject) -> std::result::Result<Value, String> {
@@ -400,7 +434,14 @@ impl ServerHandler for McpServer {
     ) -> std::result::Result<CallToolResponse, McpError> {
         let args = request.arguments.unwrap_or_default();
         let result = match self.run_tool(&request.name, &args).await? {
-            Ok(value) => CallToolResult::structured(value),
+            Ok(ToolOutput { value, image }) => {
+                let mut result = CallToolResult::structured(value);
+                if let Some(png) = image {
+                    let data = base64::engine::general_purpose::STANDARD.encode(png);
+                    result.content.push(ContentBlock::image(data, "image/png"));
+                }
+                result
+            }
             Err(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
         };
         Ok(result.into())

@@ -1,6 +1,7 @@
 //! `dbqa ask`: one question, one answer.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use dbqa_agent::{AgentEvent, ChatSession, DatabaseQueryAgent, QueryOptions, QueryResponse};
 use futures::StreamExt;
@@ -11,6 +12,7 @@ use crate::failure::Failure;
 use crate::output;
 
 pub(crate) async fn run(args: AskArgs) -> Result<u8, Failure> {
+    let chart_format = args.chart.as_deref().map(ChartFormat::of).transpose()?;
     let config = agent::resolve_config(&args.agent)?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
@@ -39,7 +41,56 @@ pub(crate) async fn run(args: AskArgs) -> Result<u8, Failure> {
     agent.close().await;
     let (response, answer_printed) = result?;
     print_response(&response, format, args.show_sql, answer_printed)?;
+    if let (Some(path), Some(chart_format)) = (&args.chart, chart_format) {
+        write_chart(&response, path, chart_format)?;
+    }
     Ok(0)
+}
+
+/// The image formats of `--chart`.
+#[derive(Debug, Clone, Copy)]
+enum ChartFormat {
+    Svg,
+    Png,
+}
+
+impl ChartFormat {
+    /// The format a file name asks for.
+    fn of(path: &Path) -> Result<Self, Failure> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase)
+            .as_deref()
+        {
+            Some("svg") => Ok(Self::Svg),
+            Some("png") => Ok(Self::Png),
+            _ => Err(Failure::usage(format!(
+                "--chart {}: the file must end in .svg or .png",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Draws the response's chart into `path`; says so on stderr when no chart fits.
+fn write_chart(response: &QueryResponse, path: &Path, format: ChartFormat) -> Result<(), Failure> {
+    let Some(chart) = dbqa_agent::chart::for_response(response) else {
+        eprintln!(
+            "no chart: the result has no category or date column with numbers to draw ({} not written)",
+            path.display()
+        );
+        return Ok(());
+    };
+    let bytes = match format {
+        ChartFormat::Svg => dbqa_server::chart_image::svg(&chart).map(String::into_bytes),
+        ChartFormat::Png => dbqa_server::chart_image::png(&chart),
+    }
+    .map_err(Failure::failed)?;
+    std::fs::write(path, bytes)
+        .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!("chart: {}", path.display());
+    Ok(())
 }
 
 /// Streams the answer to stdout as it is written, with the stage on a spinner.

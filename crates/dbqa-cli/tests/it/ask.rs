@@ -358,3 +358,66 @@ async fn flags_beat_the_environment() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `--chart` writes the result's chart as SVG or PNG; a result with nothing to draw
+/// writes nothing and says so; another extension is a usage error before any LLM call.
+#[tokio::test(flavor = "multi_thread")]
+async fn chart_is_written_as_svg_or_png() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    let per_country =
+        "SELECT country, COUNT(*) AS n FROM customers GROUP BY country ORDER BY n DESC";
+    fake.push(run_sql(per_country, None));
+    fake.push(Reply::text("Most customers are in the first country."));
+    fake.push(run_sql(per_country, None));
+    fake.push(Reply::text("Most customers are in the first country."));
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM customers",
+        Some("{n} customers."),
+    ));
+    let svg = home.path().join("countries.svg");
+    let png = home.path().join("countries.png");
+    let question = "How many customers per country?";
+    for path in [&svg, &png] {
+        let file = path.to_str().unwrap();
+        let (code, _, err) = ask(
+            home.path(),
+            &fake,
+            &["ask", question, "--format", "json", "--chart", file],
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("chart:"), "{err}");
+    }
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        drawn.starts_with("<svg") && drawn.contains("n by country"),
+        "{drawn}"
+    );
+    let image = std::fs::read(&png).unwrap();
+    assert_eq!(&image[1..4], b"PNG");
+
+    let nothing = home.path().join("count.svg");
+    let (code, out, err) = ask(
+        home.path(),
+        &fake,
+        &[
+            "ask",
+            "How many customers?",
+            "--format",
+            "json",
+            "--chart",
+            nothing.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let response: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(response["chart"], Value::Null);
+    assert!(err.contains("no chart"), "{err}");
+    assert!(!nothing.exists());
+
+    let requests = fake.request_count();
+    let (code, _, err) = ask(home.path(), &fake, &["ask", question, "--chart", "out.gif"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(".svg or .png"), "{err}");
+    assert_eq!(fake.request_count(), requests);
+}

@@ -220,3 +220,47 @@ async fn run_query_and_ask_are_audited_and_blocked_tables_stay_unseen() {
     assert_eq!(lines[0]["tables"], json!(["customers"]));
     assert_eq!(lines[1]["outcome"], "validation");
 }
+
+/// `run_query` with `chart` returns the result's chart as a PNG image beside the JSON;
+/// a result without a chart (one value) returns no image.
+#[tokio::test]
+async fn run_query_can_return_its_chart_as_an_image() {
+    let db = demo_db().await;
+    let server = McpServer::new(Arc::clone(&db.db), AgentConfig::defaults().safety);
+    let per_country =
+        "SELECT country, COUNT(*) AS n FROM customers GROUP BY country ORDER BY n DESC";
+    let replies = exchange(
+        server,
+        &[
+            initialize(1),
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            call(2, "run_query", json!({"sql": per_country, "chart": true})),
+            call(
+                3,
+                "run_query",
+                json!({"sql": "SELECT COUNT(*) FROM customers", "chart": true}),
+            ),
+            call(4, "run_query", json!({"sql": per_country})),
+        ],
+    )
+    .await;
+    let content = |i: usize| {
+        replies[i]["result"]["content"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let charted = content(1);
+    assert_eq!(charted.len(), 2, "{charted:?}");
+    assert_eq!(charted[1]["type"], "image");
+    assert_eq!(charted[1]["mimeType"], "image/png");
+    use base64::Engine as _;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(charted[1]["data"].as_str().unwrap_or(""))
+        .expect("base64");
+    assert_eq!(&png[1..4], b"PNG");
+    let (_, rows) = tool_result(&replies[1]);
+    assert_eq!(rows["chart"], json!(true));
+    assert_eq!(content(2).len(), 1, "one value has no chart");
+    assert_eq!(content(3).len(), 1, "no chart unless asked");
+}
