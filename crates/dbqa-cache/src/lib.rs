@@ -46,6 +46,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+pub mod examples;
 mod failsafe;
 pub mod keys;
 mod levels;
@@ -64,6 +65,13 @@ use std::sync::Arc;
 use dbqa_core::{CacheBackendKind, CacheConfig, CacheStore};
 
 pub use error::{Error, Result};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use examples::RedisExampleStore;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use examples::SqliteExampleStore;
+pub use examples::{MemoryExampleStore, example_store_from_config};
 pub use failsafe::FailSafe;
 pub use levels::{Caches, CachesStats, ENVELOPE_VERSION, Level, LevelCache};
 pub use memory::MemoryCache;

@@ -60,8 +60,8 @@ pub use redact::{SecretUrl, redact_url, redact_urls_in};
 pub use rows::{ColumnInfo, Rows, Value};
 pub use schema::{Column, ForeignKey, Index, PrimaryKey, Schema, Table, TableKind};
 pub use traits::{
-    CacheStats, CacheStore, ChatStream, DEFAULT_MAX_RESULT_BYTES, Database, ExecuteOptions,
-    LlmProvider, PoolStatus, SessionInfo, SessionStore,
+    CacheStats, CacheStore, ChatStream, DEFAULT_MAX_RESULT_BYTES, Database, ExampleStore,
+    ExecuteOptions, LlmProvider, PoolStatus, SessionInfo, SessionStore, VerifiedExample,
 };
 
 /// Re-exported so backends and users name the same secret type.

@@ -199,3 +199,38 @@ pub trait SessionStore: Send + Sync {
     /// Every session, most recently active first.
     async fn list(&self) -> Result<Vec<SessionInfo>, StoreError>;
 }
+
+/// A question with the SQL a person confirmed answers it, on one database: shown to the
+/// model as an example for similar questions, and reused without a model for the same
+/// question.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedExample {
+    /// Stable per question on its database (the same question confirmed again replaces
+    /// its SQL).
+    pub id: String,
+    /// The question as asked.
+    pub question: String,
+    /// The SQL that answers it.
+    pub sql: String,
+    /// When it was confirmed, in milliseconds since the Unix epoch.
+    pub added_at_ms: i64,
+}
+
+/// Where verified examples are kept, per database (`scope` is the database's
+/// [`Database::identity`]). Implementations live in `dbqa-cache`, on the session
+/// store's backends.
+#[async_trait]
+pub trait ExampleStore: Send + Sync {
+    /// The backend's name.
+    fn backend(&self) -> &'static str;
+
+    /// Adds an example, replacing the one with the same id.
+    async fn put(&self, scope: &str, example: &VerifiedExample) -> Result<(), StoreError>;
+
+    /// Every example of `scope`, oldest first.
+    async fn list(&self, scope: &str) -> Result<Vec<VerifiedExample>, StoreError>;
+
+    /// Removes an example; `false` when there was none with that id.
+    async fn remove(&self, scope: &str, id: &str) -> Result<bool, StoreError>;
+}

@@ -1,4 +1,5 @@
-//! The backend suites (feature `testing`), for anyone writing a cache or session store:
+//! The backend suites (feature `testing`), for anyone writing a cache, session or example
+//! store:
 //! run the same checks dbqa's own memory, SQLite and Redis stores pass.
 //!
 //! ```no_run
@@ -19,9 +20,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dbqa_core::{CacheStore, SessionStore};
+use dbqa_core::{CacheStore, ExampleStore, SessionStore};
 
 pub mod cache_suite;
+pub mod example_suite;
 pub mod session_suite;
 
 /// Polls `check` until it holds (up to 15 s): for expiries the store applies lazily.
@@ -65,4 +67,14 @@ where
     session_suite::delete_removes_the_session(fresh().await).await;
     session_suite::list_most_recent_first(fresh().await).await;
     session_suite::concurrent_appends(fresh().await).await;
+}
+
+/// Every example-store check, each on a store from `fresh`.
+pub async fn run_example_suite<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn ExampleStore>>,
+{
+    example_suite::put_list_and_replace(fresh().await).await;
+    example_suite::remove(fresh().await).await;
 }

@@ -1,5 +1,5 @@
 //! Integration tests of dbqa-cache: one shared suite for every cache backend and every
-//! session store (memory, SQLite in a temp dir, the real Redis on loopback), plus
+//! session and example store (memory, SQLite in a temp dir, the real Redis on loopback), plus
 //! persistence, levels and fault tests.
 
 // The shared suite functions are test code that clippy cannot see as such (they are
@@ -12,7 +12,7 @@ mod persistence;
 mod support;
 
 // The suites live in the crate (feature `testing`) so that other backends can run them.
-use dbqa_cache::testing::{cache_suite, session_suite};
+use dbqa_cache::testing::{cache_suite, example_suite, session_suite};
 
 /// Generates one `#[tokio::test]` per (backend, suite function).
 macro_rules! for_each_backend {
@@ -47,4 +47,8 @@ mod sessions {
     for_each_backend!(run_sessions, session_suite:
         append_and_load, clear_keeps_the_session_listed, delete_removes_the_session,
         list_most_recent_first, concurrent_appends);
+}
+
+mod examples {
+    for_each_backend!(run_examples, example_suite: put_list_and_replace, remove);
 }

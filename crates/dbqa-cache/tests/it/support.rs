@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dbqa_cache::{
-    MemoryCache, MemorySessionStore, RedisCache, RedisOptions, RedisSessionStore, SqliteCache,
-    SqliteSessionStore,
+    MemoryCache, MemoryExampleStore, MemorySessionStore, RedisCache, RedisExampleStore,
+    RedisOptions, RedisSessionStore, SqliteCache, SqliteExampleStore, SqliteSessionStore,
 };
-use dbqa_core::{CacheStore, SecretUrl, SessionStore};
+use dbqa_core::{CacheStore, ExampleStore, SecretUrl, SessionStore};
 use deadpool_redis::redis;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -151,6 +151,31 @@ where
             let Some(url) = redis_url().await else { return };
             let prefix = unique_prefix();
             let store = RedisSessionStore::new(&redis_options(&url, &prefix)).unwrap();
+            test(Arc::new(store)).await;
+            cleanup(&url, &prefix).await;
+        }
+    }
+}
+
+/// Runs an example-store check on `backend`, cleaning up after Redis.
+pub(crate) async fn run_examples<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Arc<dyn ExampleStore>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    match backend {
+        Backend::Memory => test(Arc::new(MemoryExampleStore::new())).await,
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteExampleStore::open(dir.path().join("sessions.db"))
+                .await
+                .unwrap();
+            test(Arc::new(store)).await;
+        }
+        Backend::Redis => {
+            let Some(url) = redis_url().await else { return };
+            let prefix = unique_prefix();
+            let store = RedisExampleStore::new(&redis_options(&url, &prefix)).unwrap();
             test(Arc::new(store)).await;
             cleanup(&url, &prefix).await;
         }
