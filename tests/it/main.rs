@@ -53,4 +53,5 @@ on_every_backend!(
     describe_tables_pulls_in_a_table,
     auto_mode_falls_back_to_text,
     edited_sql_answers_the_turn,
+    verified_examples_answer_and_teach,
 );

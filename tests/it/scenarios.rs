@@ -528,3 +528,79 @@ pub async fn edited_sql_answers_the_turn(db: TestDb) {
         .expect("count");
     assert_ne!(rows.rows[0][0].to_display_string(), "0", "nothing deleted");
 }
+
+/// A confirmed question is answered again by its SQL with no LLM call (also when worded
+/// with synonyms); a similar one gets it as an example in the prompt; SQL the guard
+/// refuses is never confirmed; an example that stops passing the guard is dropped.
+pub async fn verified_examples_answer_and_teach(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    let store: std::sync::Arc<dyn dbqa_core::ExampleStore> =
+        std::sync::Arc::new(dbqa_cache::MemoryExampleStore::new());
+    let build = |extra: &'static [(&'static str, &'static str)]| {
+        dbqa_agent::DatabaseQueryAgent::builder()
+            .config(crate::support::config(&fake, extra))
+            .database(std::sync::Arc::clone(&db.db))
+            .example_store(std::sync::Arc::clone(&store))
+            .build()
+    };
+    let agent = build(&[("BLOCKED_TABLES", "orders")]).await.expect("agent");
+    let example = agent
+        .add_example("How many customers are in France?", FRANCE)
+        .await
+        .expect("confirmed");
+    for refused in ["DELETE FROM customers", "SELECT COUNT(*) FROM orders"] {
+        let error = agent
+            .add_example("How many orders?", refused)
+            .await
+            .expect_err(refused);
+        assert!(
+            matches!(error, Error::SqlRefused { .. }),
+            "{refused}: {error:?}"
+        );
+    }
+    assert_eq!(agent.examples().await.expect("list").len(), 1);
+
+    let again = agent
+        .query("how many clients are in france")
+        .await
+        .expect("reused");
+    assert_eq!(again.llm_calls, 0);
+    assert_eq!(fake.request_count(), 0);
+    assert_eq!(again.verified_example.as_deref(), Some(example.id.as_str()));
+    assert_eq!(again.columns, ["n"]);
+
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM customers WHERE country = 'Spain'",
+        Some("There are {n} customers in Spain."),
+    ));
+    let similar = agent
+        .query("How many customers are in Spain?")
+        .await
+        .expect("answered");
+    assert_eq!(similar.llm_calls, 1);
+    assert_eq!(similar.verified_example, None);
+    let system = fake.requests()[0].system_text().unwrap_or_default();
+    assert!(system.contains("Verified examples"), "{system}");
+    assert!(
+        system.contains("How many customers are in France?"),
+        "{system}"
+    );
+    assert!(system.contains("country = 'France'"), "{system}");
+
+    // Once customers are blocked, the example no longer passes the guard: dropped.
+    let stricter = build(&[("BLOCKED_TABLES", "customers")])
+        .await
+        .expect("agent");
+    fake.push(Reply::text("I cannot read customers."));
+    let _ = stricter.query("How many customers are in France?").await;
+    assert!(
+        agent.examples().await.expect("list").is_empty(),
+        "the example that stopped passing the guard is dropped"
+    );
+    assert!(
+        agent
+            .remove_example(&example.id)
+            .await
+            .is_ok_and(|removed| !removed)
+    );
+}

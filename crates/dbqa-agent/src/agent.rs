@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use dbqa_core::{AgentConfig, Message, Schema, SessionInfo, Table};
+use dbqa_core::{AgentConfig, Message, Schema, SessionInfo, Table, VerifiedExample};
 use futures::Stream;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -187,6 +187,51 @@ impl DatabaseQueryAgent {
     /// Removes a session entirely.
     pub async fn delete_session(&self, id: &str) -> Result<()> {
         Ok(self.inner.sessions.delete(id).await?)
+    }
+
+    /// Confirms `sql` as the answer to `question` on this database: a verified example,
+    /// shown to the model for similar questions and re-run for the same question. The
+    /// SQL must pass the guard and run ([`Error::SqlRefused`](crate::Error::SqlRefused),
+    /// [`Error::SqlFailed`](crate::Error::SqlFailed)); the same question confirmed again
+    /// replaces its SQL.
+    pub async fn add_example(&self, question: &str, sql: &str) -> Result<VerifiedExample> {
+        if question.trim().is_empty() {
+            return Err(crate::Error::EmptyQuestion);
+        }
+        self.run_sql(
+            sql,
+            Some(question),
+            QueryOptions::default().return_rows(false),
+        )
+        .await?;
+        let example = crate::examples::new_example(question, sql);
+        self.inner
+            .examples
+            .put(self.inner.db.identity(), &example)
+            .await?;
+        Ok(example)
+    }
+
+    /// The verified examples of this database: those confirmed in the store, oldest
+    /// first, then those of `EXAMPLES_FILE`.
+    pub async fn examples(&self) -> Result<Vec<VerifiedExample>> {
+        let mut all = self.inner.examples.list(self.inner.db.identity()).await?;
+        for example in &self.inner.file_examples {
+            if !all.iter().any(|e| e.id == example.id) {
+                all.push(example.clone());
+            }
+        }
+        Ok(all)
+    }
+
+    /// Removes a confirmed example; `false` when the store has none with that id
+    /// (`EXAMPLES_FILE`'s are changed in the file).
+    pub async fn remove_example(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .inner
+            .examples
+            .remove(self.inner.db.identity(), id)
+            .await?)
     }
 
     /// The database schema (loaded once, then cached).

@@ -5,8 +5,8 @@ use std::sync::atomic::AtomicBool;
 
 use dbqa_cache::Caches;
 use dbqa_core::{
-    AgentConfig, AnswerMode, CacheConfig, CacheStore, Database, DatabaseConfig, LlmProvider,
-    ModelConfig, SafetyConfig, SecretUrl, SessionStore,
+    AgentConfig, AnswerMode, CacheConfig, CacheStore, Database, DatabaseConfig, ExampleStore,
+    LlmProvider, ModelConfig, SafetyConfig, SecretUrl, SessionStore,
 };
 use dbqa_guard::{Guard, GuardConfig};
 use tokio::sync::Mutex;
@@ -44,6 +44,7 @@ pub struct AgentBuilder {
     safety: Option<SafetyConfig>,
     cache_store: Option<Arc<dyn CacheStore>>,
     session_store: Option<Arc<dyn SessionStore>>,
+    example_store: Option<Arc<dyn ExampleStore>>,
     allowed_tables: Option<Vec<String>>,
     blocked_tables: Option<Vec<String>>,
     answer_mode: Option<AnswerMode>,
@@ -102,6 +103,7 @@ impl AgentBuilder {
             safety: None,
             cache_store: None,
             session_store: None,
+            example_store: None,
             allowed_tables: None,
             blocked_tables: None,
             answer_mode: None,
@@ -197,6 +199,13 @@ impl AgentBuilder {
         self
     }
 
+    /// Where verified examples are kept (default: beside the sessions, as
+    /// `SESSION_BACKEND` says).
+    pub fn example_store(mut self, store: Arc<dyn ExampleStore>) -> Self {
+        self.example_store = Some(store);
+        self
+    }
+
     /// Business terms for selection and the prompt (over `SCHEMA_GLOSSARY`).
     pub fn glossary(mut self, glossary: Glossary) -> Self {
         self.glossary = Some(glossary);
@@ -251,6 +260,18 @@ impl AgentBuilder {
             (None, Some(path)) => Glossary::load(path).map_err(|e| Error::Build(e.to_string()))?,
             (None, None) => Glossary::default(),
         };
+        let examples = match self.example_store.take() {
+            Some(store) => store,
+            None => dbqa_cache::example_store_from_config(&config)
+                .await
+                .map_err(|e| Error::Build(e.to_string()))?,
+        };
+        let file_examples = match &config.examples_file {
+            Some(path) => {
+                crate::examples::load_file(path).map_err(|e| Error::Build(e.to_string()))?
+            }
+            None => Vec::new(),
+        };
         let guard = Guard::new(GuardConfig::for_database(db.as_ref(), &config.safety));
         let warmup = config.warmup_on_init;
         let agent = DatabaseQueryAgent {
@@ -269,6 +290,9 @@ impl AgentBuilder {
                 format: self.format,
                 tools_unsupported: AtomicBool::new(false),
                 native_tools_seen: AtomicBool::new(false),
+                examples,
+                file_examples,
+                dropped_file_ids: Default::default(),
             }),
         };
         if warmup {

@@ -136,6 +136,11 @@ impl Turn<'_> {
         let config = &self.inner.config;
         // In text mode the template rides along as an `Answer:` line after the SQL block.
         let templates = self.mode == AnswerMode::Template;
+        let examples: Vec<(String, String)> = self
+            .prompt_examples
+            .iter()
+            .map(|e| (e.question.clone(), e.sql.clone()))
+            .collect();
         let ctx = PromptContext {
             dialect: schema.schema.dialect,
             max_rows: config.safety.max_result_rows,
@@ -143,6 +148,7 @@ impl Turn<'_> {
             templates: templates && self.inner.tool_mode() != ToolMode::Text,
             hints: &context.hints,
             glossary: &context.glossary,
+            examples: &examples,
             options: &self.inner.prompt,
         };
         let mut messages = std::mem::take(&mut self.history);

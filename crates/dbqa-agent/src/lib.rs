@@ -49,6 +49,7 @@ pub mod chart;
 pub mod context;
 mod edited_sql;
 mod error;
+pub mod examples;
 mod execute;
 pub mod glossary;
 mod lexicon;
@@ -68,6 +69,7 @@ mod testutil;
 mod tool_loop;
 mod turn;
 pub mod values;
+mod verified;
 mod written;
 
 pub use agent::{DatabaseQueryAgent, Relationship, SchemaInfo};

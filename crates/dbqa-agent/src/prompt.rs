@@ -107,6 +107,8 @@ pub struct PromptContext<'a> {
     pub hints: &'a [String],
     /// Glossary entries the question uses (`revenue: order_items — …`).
     pub glossary: &'a [String],
+    /// Verified examples like the question: (question, SQL a person confirmed).
+    pub examples: &'a [(String, String)],
     /// Which rules to state.
     pub options: &'a PromptOptions,
 }
@@ -172,6 +174,17 @@ pub fn system_prompt(ctx: &PromptContext<'_>) -> String {
     if !ctx.glossary.is_empty() {
         out.push_str("\nGlossary:\n");
         out.push_str(&escape_data(&ctx.glossary.join("\n")));
+    }
+    if !ctx.examples.is_empty() {
+        out.push_str(
+            "\nVerified examples (questions on this database with SQL a person confirmed):",
+        );
+        for (question, sql) in ctx.examples {
+            out.push_str("\nQuestion: ");
+            out.push_str(&escape_data(question));
+            out.push_str("\nSQL: ");
+            out.push_str(&escape_data(sql));
+        }
     }
     out.push_str("\n</data>\n");
     out
@@ -450,6 +463,7 @@ mod tests {
                 templates,
                 hints: &hints,
                 glossary: &[],
+                examples: &[],
                 options: &options,
             };
             insta::assert_snapshot!(name, system_prompt(&ctx));
@@ -466,6 +480,7 @@ mod tests {
             templates: false,
             hints: &[],
             glossary: &[String::from("revenue: t.a — the amount")],
+            examples: &[],
             options: &options,
         };
         let prompt = system_prompt(&ctx);

@@ -63,6 +63,8 @@ pub struct QueryResponse {
     pub natural_response: Option<String>,
     /// Which cache level answered.
     pub cached: CacheLevel,
+    /// The id of the verified example whose SQL answered, re-run with no LLM call.
+    pub verified_example: Option<String>,
     /// The model that wrote the SQL or answer (`None` when no LLM was involved).
     pub model: Option<String>,
     /// Tokens used by this question's LLM calls.

@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use dbqa_cache::{Caches, keys};
-use dbqa_core::{AgentConfig, Database, LlmProvider, Schema, SessionStore, ToolMode};
+use dbqa_core::{
+    AgentConfig, Database, ExampleStore, LlmProvider, Schema, SessionStore, ToolMode,
+    VerifiedExample,
+};
 use dbqa_guard::Guard;
 use tokio::sync::Mutex;
 
@@ -79,6 +82,12 @@ pub(crate) struct Inner {
     pub(crate) tools_unsupported: AtomicBool,
     /// The server has made a native tool call: its plain replies are genuine.
     pub(crate) native_tools_seen: AtomicBool,
+    /// Verified examples confirmed by people, per database.
+    pub(crate) examples: Arc<dyn ExampleStore>,
+    /// `EXAMPLES_FILE`, read at build.
+    pub(crate) file_examples: Vec<VerifiedExample>,
+    /// Ids of the file's examples that stopped working (the file is not rewritten).
+    pub(crate) dropped_file_ids: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Milliseconds since `since`.
@@ -95,6 +104,21 @@ impl Inner {
             ToolMode::Text
         } else {
             configured
+        }
+    }
+
+    /// The ids of the file's examples dropped so far.
+    pub(crate) fn dropped_file_examples(&self) -> std::collections::HashSet<String> {
+        self.dropped_file_ids
+            .lock()
+            .map(|ids| ids.clone())
+            .unwrap_or_default()
+    }
+
+    /// Skips a file example from now on.
+    pub(crate) fn drop_file_example(&self, id: &str) {
+        if let Ok(mut ids) = self.dropped_file_ids.lock() {
+            ids.insert(id.to_string());
         }
     }
 

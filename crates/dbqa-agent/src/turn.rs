@@ -76,8 +76,11 @@ pub(crate) struct Turn<'a> {
     llm_key: Option<String>,
     /// The LLM-response cache entry this turn is answered from.
     hit: Option<CachedAnswer>,
-    /// The SQL is a person's ([`run_edited_sql`]): no LLM call writes about it.
+    /// The SQL is a person's ([`run_edited_sql`], or a verified example's): no LLM call
+    /// writes about it.
     pub(crate) sql_from_person: bool,
+    /// The verified examples the prompt shows, closest first.
+    pub(crate) prompt_examples: Vec<dbqa_core::VerifiedExample>,
 }
 
 /// Answers one question and records statistics.
@@ -128,6 +131,7 @@ impl<'a> Turn<'a> {
             llm_key: None,
             hit: None,
             sql_from_person: false,
+            prompt_examples: Vec::new(),
         }
     }
 
@@ -158,6 +162,19 @@ impl<'a> Turn<'a> {
         self.load_history().await?;
         let schema = self.inner.load_schema(&mut self.timings).await?;
         self.choose_model(&schema);
+        let examples = self.verified_examples(&schema).await;
+        if let Some(outcome) = self
+            .answer_from_verified_example(&schema, &examples)
+            .await?
+        {
+            return self.finish(outcome).await;
+        }
+        let shown = self.inner.config.examples_in_prompt;
+        self.prompt_examples = examples
+            .into_iter()
+            .take(shown)
+            .map(|s| s.example)
+            .collect();
         if let Some(outcome) = self.answer_from_llm_cache(&schema).await? {
             return self.finish(outcome).await;
         }

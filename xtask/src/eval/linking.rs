@@ -261,6 +261,7 @@ fn prompt(schema: &str, hints: &[String]) -> String {
         templates: true,
         hints,
         glossary: &[],
+        examples: &[],
         options: &PromptOptions::default(),
     })
 }

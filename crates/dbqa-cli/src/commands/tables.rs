@@ -81,6 +81,7 @@ pub(crate) async fn run(args: TablesArgs) -> Result<u8, Failure> {
             templates: true,
             hints: &context.hints,
             glossary: &context.glossary,
+            examples: &[],
             options: &options,
         })
     };

@@ -51,6 +51,15 @@ pub struct AgentConfig {
     pub max_retries: u32,
     /// `ANSWER_MODE` (template).
     pub answer_mode: AnswerMode,
+    /// `EXAMPLES_FILE`: a JSON file of verified examples (`[{"question": …, "sql": …}]`)
+    /// used beside the ones confirmed in the session store.
+    pub examples_file: Option<PathBuf>,
+    /// `EXAMPLES_IN_PROMPT` (3): the most similar verified examples shown to the model
+    /// (0: none).
+    pub examples_in_prompt: usize,
+    /// `REUSE_VERIFIED_EXAMPLES` (true): a question that says the same as a verified one
+    /// is answered by re-running its SQL, with no LLM call.
+    pub reuse_verified_examples: bool,
 }
 
 impl AgentConfig {
@@ -76,6 +85,9 @@ impl AgentConfig {
             session_db_path: env.path("SESSION_DB_PATH", "./sessions.db"),
             max_retries: env.number("MAX_RETRIES", 2, 0, 20)?,
             answer_mode: env.parsed("ANSWER_MODE", AnswerMode::Template)?,
+            examples_file: env.string("EXAMPLES_FILE").map(PathBuf::from),
+            examples_in_prompt: env.number("EXAMPLES_IN_PROMPT", 3, 0, 50)?,
+            reuse_verified_examples: env.bool("REUSE_VERIFIED_EXAMPLES", true)?,
         })
     }
 

@@ -237,6 +237,19 @@ fn settings() -> Vec<(
         ("ANSWER_MODE", "Template", "llm", "Llm", |c| {
             format!("{:?}", c.answer_mode)
         }),
+        (
+            "EXAMPLES_FILE",
+            "None",
+            "/tmp/e.json",
+            "Some(\"/tmp/e.json\")",
+            |c| format!("{:?}", c.examples_file),
+        ),
+        ("EXAMPLES_IN_PROMPT", "3", "0", "0", |c| {
+            c.examples_in_prompt.to_string()
+        }),
+        ("REUSE_VERIFIED_EXAMPLES", "true", "no", "false", |c| {
+            c.reuse_verified_examples.to_string()
+        }),
     ]
 }
 
