@@ -37,6 +37,38 @@ pub(crate) enum Command {
     /// Run SQL you wrote through the same guard, limits and read-only transaction as a
     /// question's SQL (no LLM needed).
     Sql(SqlArgs),
+    /// Manage verified examples: questions with SQL you confirm, reused and shown to the
+    /// model.
+    Examples(ExamplesArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExamplesArgs {
+    #[command(subcommand)]
+    pub(crate) action: ExamplesAction,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExamplesAction {
+    /// Confirm SQL as the answer to a question (it must pass the guard and run).
+    Add {
+        /// The question.
+        question: String,
+        /// The SQL that answers it.
+        sql: String,
+    },
+    /// List the database's verified examples.
+    List,
+    /// Remove a verified example by id.
+    Remove {
+        /// The example's id (from `list`).
+        id: String,
+    },
 }
 
 /// Where the database is.

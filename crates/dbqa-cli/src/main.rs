@@ -49,6 +49,7 @@ fn main() -> ExitCode {
             Command::Schema(args) => commands::schema::run(args).await,
             Command::Check(args) => commands::check::run(args),
             Command::Sql(args) => commands::sql::run(args).await,
+            Command::Examples(args) => commands::examples::run(args).await,
         }
     });
     match result {

@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-use crate::api::{ops, query, sessions, sql, stream};
+use crate::api::{examples, ops, query, sessions, sql, stream};
 use crate::audit::AuditLog;
 use crate::metrics::Metrics;
 use crate::middleware::{auth, limits, track};
@@ -51,6 +51,15 @@ pub fn router_with(
         .route("/api/query", post(query::query))
         .route("/api/query/stream", post(stream::query_stream))
         .route("/api/sql", post(sql::run_sql))
+        .route(
+            "/api/examples",
+            get(examples::list_examples).post(examples::add_example),
+        )
+        .route(
+            "/api/examples/{id}",
+            axum::routing::delete(examples::remove_example),
+        )
+        .route("/api/feedback", post(examples::feedback))
         .route(
             "/api/sessions",
             get(sessions::list_sessions).delete(sessions::delete_all_sessions),

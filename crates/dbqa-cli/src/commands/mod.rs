@@ -4,6 +4,7 @@ pub(crate) mod ask;
 pub(crate) mod chat;
 pub(crate) mod check;
 pub(crate) mod completions;
+pub(crate) mod examples;
 pub(crate) mod mcp;
 pub(crate) mod schema;
 pub(crate) mod serve;

@@ -6,6 +6,7 @@ mod ask;
 mod attacks;
 mod chat;
 mod check;
+mod examples;
 mod readme;
 mod schema;
 mod serve;

@@ -465,6 +465,10 @@ async fn probes_page_and_openapi() {
         ("/api/query", "post"),
         ("/api/query/stream", "post"),
         ("/api/sql", "post"),
+        ("/api/examples", "get"),
+        ("/api/examples", "post"),
+        ("/api/examples/{id}", "delete"),
+        ("/api/feedback", "post"),
         ("/api/sessions", "get"),
         ("/api/sessions", "delete"),
         ("/api/sessions/{id}", "get"),
@@ -830,4 +834,77 @@ async fn shutdown_finishes_answers_in_flight() {
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "the listener is closed after shutdown"
     );
+}
+
+#[tokio::test]
+async fn examples_and_feedback_confirm_reuse_and_forget() {
+    let s = setup_with(ServeOptions::default(), &[("BLOCKED_TABLES", "employees")]).await;
+    let question = "How many customers are in France?";
+    let (status, added) = s
+        .post(
+            "/api/examples",
+            json!({"question": question, "sql": FRANCE}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let id = added["id"].as_str().unwrap_or("").to_string();
+    for refused in ["DELETE FROM customers", "SELECT * FROM employees"] {
+        let (status, body) = s
+            .post(
+                "/api/examples",
+                json!({"question": "Who works here?", "sql": refused}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}: {body}");
+        assert_eq!(error_kind(&body), "validation", "{body}");
+    }
+    let (_, listed) = s.get("/api/examples").await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+
+    let (status, answer) = s
+        .post(
+            "/api/query",
+            json!({"question": "how many clients are in France"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["llm_calls"], 0, "{answer}");
+    assert_eq!(answer["verified_example"], id.as_str(), "{answer}");
+    assert_eq!(s.fake.request_count(), 0);
+
+    let (status, outcome) = s
+        .post(
+            "/api/feedback",
+            json!({"question": question, "sql": FRANCE, "verdict": "down"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome, json!({"stored": null, "removed": true}));
+
+    let per_country = "SELECT country, COUNT(*) AS n FROM customers GROUP BY country";
+    let (_, outcome) = s
+        .post(
+            "/api/feedback",
+            json!({"question": "Customers per country?", "sql": "SELECT 1", "verdict": "down", "correction": per_country}),
+        )
+        .await;
+    assert_eq!(outcome["removed"], false, "{outcome}");
+    assert_eq!(outcome["stored"]["sql"], per_country, "{outcome}");
+    let (_, outcome) = s
+        .post(
+            "/api/feedback",
+            json!({"question": question, "sql": FRANCE, "verdict": "up"}),
+        )
+        .await;
+    assert_eq!(outcome["stored"]["id"], id.as_str(), "{outcome}");
+    assert_eq!(
+        s.delete(&format!("/api/examples/{id}")).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        s.delete(&format!("/api/examples/{id}")).await,
+        StatusCode::NOT_FOUND
+    );
+    let (_, listed) = s.get("/api/examples").await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
 }
