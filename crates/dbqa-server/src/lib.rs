@@ -39,6 +39,7 @@
 //! This crate has no cargo features.
 
 mod api;
+mod assets;
 mod audit;
 pub mod chart_image;
 mod error;

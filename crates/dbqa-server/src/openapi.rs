@@ -63,6 +63,7 @@ pub(crate) enum QueryErrors {
         crate::api::ops::stats,
         crate::api::ops::openapi,
         crate::api::ops::healthz,
+        crate::assets::asset,
         crate::api::ops::readyz,
         crate::api::ops::metrics,
         crate::api::ops::page,

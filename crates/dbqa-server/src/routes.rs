@@ -78,6 +78,7 @@ pub fn router_with(
     let body_timeout = state.options.body_timeout.max(Duration::from_millis(1));
     let mut app = Router::new()
         .route("/", get(ops::page))
+        .route("/assets/{name}", get(crate::assets::asset))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

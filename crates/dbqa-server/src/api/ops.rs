@@ -88,7 +88,10 @@ pub(crate) async fn page() -> Response {
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+            // Vega compiles chart expressions with `Function`: hence 'unsafe-eval'. Nothing
+            // may be fetched from anywhere but this server.
+            "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'",
         ),
     );
     response
