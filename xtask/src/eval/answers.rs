@@ -65,6 +65,12 @@ pub(crate) struct Setup {
     pub(crate) format: SchemaFormat,
     /// `--prompt-without rule,rule`: rules left out of the system prompt.
     pub(crate) without: Vec<String>,
+    /// `--examples loo`: every other question of the set on the same database, with its
+    /// gold SQL, is a verified example while a question is asked (leave-one-out).
+    pub(crate) leave_one_out: bool,
+    /// The verified examples by database, for `--examples loo`.
+    #[serde(skip)]
+    pub(crate) example_pool: std::sync::Arc<BTreeMap<String, Vec<(String, String)>>>,
 }
 
 impl Setup {
@@ -314,6 +320,8 @@ pub(crate) struct AgentRunner<'a> {
     prompt: PromptOptions,
     format: SchemaFormat,
     agents: BTreeMap<String, DatabaseQueryAgent>,
+    leave_one_out: bool,
+    pool: std::sync::Arc<BTreeMap<String, Vec<(String, String)>>>,
 }
 
 impl<'a> AgentRunner<'a> {
@@ -324,6 +332,8 @@ impl<'a> AgentRunner<'a> {
             prompt: setup.prompt_options()?,
             format: setup.format,
             agents: BTreeMap::new(),
+            leave_one_out: setup.leave_one_out,
+            pool: std::sync::Arc::clone(&setup.example_pool),
         })
     }
 
@@ -340,12 +350,29 @@ impl<'a> AgentRunner<'a> {
                 .build()
                 .await
                 .with_context(|| format!("building the agent on {}", example.db_id))?;
+            for (question, sql) in self.pool.get(&example.db_id).into_iter().flatten() {
+                // Gold SQL the guard refuses is no verified example: left out.
+                let _ = agent.add_example(question, sql).await;
+            }
             self.agents.insert(example.db_id.clone(), agent);
         }
-        match self.agents.get(&example.db_id) {
-            Some(agent) => Ok(ask(agent, self.data, index, example).await),
-            None => bail!("no agent for {}", example.db_id),
+        let Some(agent) = self.agents.get(&example.db_id) else {
+            bail!("no agent for {}", example.db_id);
+        };
+        // Leave-one-out: the question's own example is away while it is asked.
+        let id = dbqa_agent::examples::example_id(&example.question);
+        let own = match self.leave_one_out {
+            true => agent.examples().await?.into_iter().find(|e| e.id == id),
+            false => None,
+        };
+        if let Some(own) = &own {
+            agent.remove_example(&own.id).await?;
         }
+        let result = ask(agent, self.data, index, example).await;
+        if let Some(own) = own {
+            agent.add_example(&own.question, &own.sql).await?;
+        }
+        Ok(result)
     }
 
     pub(crate) async fn close(&self) {
@@ -429,6 +456,7 @@ async fn ask(
         return result;
     };
     result.answer_mode = match (&response.natural_response, written) {
+        _ if response.verified_example.is_some() => "verified_example",
         (None, true) => "written_empty",
         (None, false) => "none",
         (Some(_), true) => "written",
@@ -500,6 +528,8 @@ fn parse(args: &[String]) -> Result<Args> {
             env: Vec::new(),
             format: SchemaFormat::Compact,
             without: Vec::new(),
+            leave_one_out: false,
+            example_pool: Default::default(),
         },
     };
     let mut it = args.iter();
@@ -532,6 +562,13 @@ fn parse(args: &[String]) -> Result<Args> {
                     .split(',')
                     .map(str::to_string)
                     .collect()
+            }
+            "--examples" => {
+                out.setup.leave_one_out = match super::value(&mut it, arg)?.as_str() {
+                    "loo" => true,
+                    "none" => false,
+                    other => bail!("--examples is loo or none, not `{other}`"),
+                }
             }
             "--tool-mode" => {
                 out.setup.tool_mode = super::value(&mut it, arg)?
@@ -583,7 +620,17 @@ impl Runner<'_> {
 /// Runs the answers evaluation.
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let args = parse(args)?;
+    let mut args = args;
     let selected = super::sets::load(args.set, &args.data)?;
+    if args.setup.leave_one_out {
+        let mut pool: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for (_, example) in &selected {
+            pool.entry(example.db_id.clone())
+                .or_default()
+                .push((example.question.clone(), example.query.clone()));
+        }
+        args.setup.example_pool = std::sync::Arc::new(pool);
+    }
     let selected = match args.sample {
         Some(n) => super::sets::sample(selected, n),
         None => selected,

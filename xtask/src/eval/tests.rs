@@ -120,6 +120,8 @@ async fn run_slice(fake: &FakeLlm, preset: Preset) -> Vec<QuestionResult> {
         env: Vec::new(),
         format: dbqa_agent::render::SchemaFormat::Compact,
         without: Vec::new(),
+        leave_one_out: false,
+        example_pool: Default::default(),
     };
     evaluate(&data, &examples, &setup, |_| {})
         .await
@@ -233,4 +235,46 @@ async fn wrong_sql_lowers_accuracy_by_category() {
         );
         assert_eq!(summary.per_database.get("pets_1"), Some(&(5, 4)));
     }
+}
+
+/// `--examples loo`: a question never meets its own example, but a twin question of the
+/// pool answers it with no LLM call.
+#[tokio::test]
+async fn leave_one_out_hides_the_question_itself() {
+    let fake = FakeLlm::start().await;
+    let gold = gold_by_question();
+    fake.fallback(scripted(move |q| gold.get(q).cloned().unwrap_or_default()));
+    let data = fixture();
+    let first: Vec<(usize, Example)> = load_examples(&data)
+        .expect("fixture dev.json")
+        .into_iter()
+        .enumerate()
+        .take(1)
+        .collect();
+    let (question, sql) = (first[0].1.question.clone(), first[0].1.query.clone());
+    let setup_with = |pool: Vec<(String, String)>| Setup {
+        base_url: fake.base_url(),
+        model: "fake-model".into(),
+        tool_mode: ToolMode::Auto,
+        preset: Preset::Default,
+        llm_timeout_s: 30,
+        env: Vec::new(),
+        format: dbqa_agent::render::SchemaFormat::Compact,
+        without: Vec::new(),
+        leave_one_out: true,
+        example_pool: std::sync::Arc::new(BTreeMap::from([("concert_singer".to_string(), pool)])),
+    };
+    let alone = setup_with(vec![(question.clone(), sql.clone())]);
+    let results = evaluate(&data, &first, &alone, |_| {}).await.expect("runs");
+    assert_eq!(results[0].llm_calls, 1, "{results:#?}");
+    assert_eq!(results[0].answer_mode, "template");
+
+    let twin = setup_with(vec![
+        (question, sql.clone()),
+        ("How many singers are there?".into(), sql),
+    ]);
+    let results = evaluate(&data, &first, &twin, |_| {}).await.expect("runs");
+    assert_eq!(results[0].llm_calls, 0, "{results:#?}");
+    assert_eq!(results[0].answer_mode, "verified_example");
+    assert_eq!(results[0].outcome, Outcome::Correct);
 }
