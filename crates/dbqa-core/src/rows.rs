@@ -57,6 +57,34 @@ pub enum Value {
 }
 
 impl Value {
+    /// An exact decimal from the database's text, without the padding zeros of its scale
+    /// (`34.5000000000000000` → `34.5`, `100.00` → `100`): the same number, as people
+    /// write it.
+    ///
+    /// ```
+    /// use dbqa_core::Value;
+    /// assert_eq!(Value::decimal("34.5000"), Value::Decimal("34.5".into()));
+    /// assert_eq!(Value::decimal("-0.000"), Value::Decimal("0".into()));
+    /// assert_eq!(Value::decimal("1200"), Value::Decimal("1200".into()));
+    /// ```
+    pub fn decimal(text: &str) -> Value {
+        let text = text.trim();
+        let Some((whole, fraction)) = text.split_once('.') else {
+            return Value::Decimal(text.to_string());
+        };
+        if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return Value::Decimal(text.to_string());
+        }
+        let fraction = fraction.trim_end_matches('0');
+        let number = if fraction.is_empty() {
+            whole.to_string()
+        } else {
+            format!("{whole}.{fraction}")
+        };
+        let zero = number.trim_start_matches('-').bytes().all(|b| b == b'0');
+        Value::Decimal(if zero { String::from("0") } else { number })
+    }
+
     /// Whether the value is NULL.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)

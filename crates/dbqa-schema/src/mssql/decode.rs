@@ -27,7 +27,7 @@ pub(super) fn cell(data: &ColumnData<'static>) -> Value {
             .map(|b| Value::Bytes(b.to_vec()))
             .unwrap_or(Value::Null),
         ColumnData::Numeric(v) => v
-            .map(|n| Value::Decimal(n.to_string()))
+            .map(|n| Value::decimal(&n.to_string()))
             .unwrap_or(Value::Null),
         ColumnData::Xml(v) => v
             .as_ref()
@@ -118,7 +118,7 @@ mod tests {
         );
         check(
             ColumnData::Numeric(Some(Numeric::new_with_scale(1250, 2))),
-            Value::Decimal("12.50".into()),
+            Value::Decimal("12.5".into()),
         );
         check(
             ColumnData::Binary(Some(Cow::Owned(vec![0xde, 0xad]))),

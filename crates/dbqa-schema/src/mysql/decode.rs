@@ -70,7 +70,7 @@ fn typed(row: &MySqlRow, i: usize, type_name: &str) -> Option<Value> {
         }
         "FLOAT" => Value::Float(row.try_get_unchecked::<f32, _>(i).ok()?.into()),
         "DOUBLE" => Value::Float(row.try_get_unchecked::<f64, _>(i).ok()?),
-        "DECIMAL" => Value::Decimal(raw_text(row, i)?),
+        "DECIMAL" => Value::decimal(&raw_text(row, i)?),
         "DATE" => Value::Date(
             row.try_get_unchecked::<NaiveDate, _>(i)
                 .ok()?

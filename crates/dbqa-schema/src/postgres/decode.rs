@@ -77,7 +77,7 @@ fn decode_known(oid: u32, b: &[u8]) -> Option<Value> {
         26 | 28 | 29 => Value::Int(u32::from_be_bytes(b.try_into().ok()?).into()),
         700 => Value::Float(f32::from_be_bytes(b.try_into().ok()?).into()),
         701 => Value::Float(f64::from_be_bytes(b.try_into().ok()?)),
-        1700 => Value::Decimal(numeric(b)?),
+        1700 => Value::decimal(&numeric(b)?),
         790 => Value::Decimal(money(i64::from_be_bytes(b.try_into().ok()?))),
         17 => Value::Bytes(b.to_vec()),
         114 => Value::Json(serde_json::from_slice(b).ok()?),

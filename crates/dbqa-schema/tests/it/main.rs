@@ -37,6 +37,11 @@ macro_rules! connector_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn decimals_read_as_written() {
+                suite::decimals_read_as_written(BACKEND).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn row_limit() {
                 suite::row_limit(BACKEND).await;
             }

@@ -331,3 +331,21 @@ pub async fn pool_status_and_close(backend: Backend) {
         other => panic!("query after close gave {other:?}"),
     }
 }
+
+/// An average reads as people write it: `34.5`, not PostgreSQL's `34.5000000000000000`
+/// or MySQL's `34.5000`; the number stays exact.
+pub async fn decimals_read_as_written(backend: Backend) {
+    let Some(fx) = Fixture::new(backend).await else {
+        return;
+    };
+    let rows = fx
+        .db
+        .execute(
+            "SELECT AVG(v) AS a, SUM(w) AS s FROM (SELECT 34 AS v, 1.50 AS w UNION ALL SELECT 35, 2.50) t",
+            &options(5000, 10),
+        )
+        .await
+        .expect("average");
+    let shown: Vec<String> = rows.rows[0].iter().map(|v| v.to_display_string()).collect();
+    assert_eq!(shown, ["34.5", "4"], "{:?}", rows.rows[0]);
+}

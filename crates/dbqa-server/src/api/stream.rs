@@ -44,7 +44,7 @@ struct Progress {
     path = "/api/query/stream",
     request_body = crate::api::query::QueryRequest,
     responses(
-        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream: each event's data is a JSON object (see the event names above)", content_type = "text/event-stream", body = Object),
         crate::openapi::QueryErrors
     )
 )]
