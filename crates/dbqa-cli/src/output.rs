@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use dbqa_core::{Schema, TableKind, Value};
+use sqlparser::tokenizer::Token;
 
 use crate::failure::Failure;
 
@@ -227,39 +228,58 @@ pub(crate) fn highlight_sql(sql: &str) -> String {
     ];
     let keyword = Style::new().bold().fg_color(Some(AnsiColor::Blue.into()));
     let literal = Style::new().fg_color(Some(AnsiColor::Green.into()));
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let Ok(tokens) = sqlparser::tokenizer::Tokenizer::new(&dialect, sql).tokenize_with_location()
+    else {
+        return sql.to_string();
+    };
+    // Each token's text is the input from its start to the next token's: the SQL shown is
+    // exactly the SQL that ran.
+    let starts: Vec<usize> = tokens
+        .iter()
+        .map(|t| byte_offset(sql, t.span.start.line, t.span.start.column))
+        .collect();
     let mut out = String::with_capacity(sql.len() * 2);
-    let mut chars = sql.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
-        if c == '\'' {
-            let mut end = start + 1;
-            for (i, ch) in chars.by_ref() {
-                end = i + ch.len_utf8();
-                if ch == '\'' {
-                    break;
-                }
+    for (i, token) in tokens.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(sql.len());
+        let text = sql.get(starts[i]..end).unwrap_or_default();
+        let style = match &token.token {
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(&w.value)) =>
+            {
+                Some(keyword)
             }
-            let _ = write!(out, "{literal}{}{literal:#}", &sql[start..end]);
-        } else if c.is_alphanumeric() || c == '_' {
-            let mut end = start + c.len_utf8();
-            while let Some(&(i, ch)) = chars.peek() {
-                if ch.is_alphanumeric() || ch == '_' {
-                    end = i + ch.len_utf8();
-                    chars.next();
-                } else {
-                    break;
-                }
+            Token::SingleQuotedString(_) | Token::NationalStringLiteral(_) | Token::Number(..) => {
+                Some(literal)
             }
-            let word = &sql[start..end];
-            if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
-                let _ = write!(out, "{keyword}{word}{keyword:#}");
-            } else {
-                out.push_str(word);
+            _ => None,
+        };
+        match style {
+            Some(style) => {
+                let _ = write!(out, "{style}{text}{style:#}");
             }
-        } else {
-            out.push(c);
+            None => out.push_str(text),
         }
     }
     out
+}
+
+/// The byte offset of a 1-based line and character column in `text`.
+fn byte_offset(text: &str, line: u64, column: u64) -> usize {
+    let mut offset = 0;
+    for (n, content) in text.split_inclusive('\n').enumerate() {
+        if n as u64 + 1 == line {
+            let skip = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
+            return offset
+                + content
+                    .char_indices()
+                    .nth(skip)
+                    .map_or(content.len(), |(at, _)| at);
+        }
+        offset += content.len();
+    }
+    text.len()
 }
 
 #[cfg(test)]
@@ -285,6 +305,9 @@ mod tests {
     #[test]
     fn highlighting_keeps_the_text() {
         let sql = "SELECT name FROM t WHERE note = 'select é' LIMIT 5";
+        let multiline = "SELECT \"from\" -- where\nFROM t\nWHERE x = 'it''s' LIMIT 5";
+        let plain = anstream::adapter::strip_str(&highlight_sql(multiline)).to_string();
+        assert_eq!(plain, multiline);
         let coloured = highlight_sql(sql);
         assert!(coloured.contains("\u{1b}["), "{coloured}");
         let plain = anstream::adapter::strip_str(&coloured).to_string();

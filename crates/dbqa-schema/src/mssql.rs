@@ -1,7 +1,8 @@
 //! SQL Server on tiberius, pooled with bb8.
 //!
 //! SQL Server has no read-only transaction, so the walls here are:
-//! 1. a statement check before sending ([`write_keyword`]): any unquoted write or
+//! 1. a statement check before sending ([`write_keyword`], on sqlparser's T-SQL
+//!    tokenizer): any unquoted write or
 //!    transaction-control keyword (`INSERT`, `UPDATE`, `DELETE`, `MERGE`, `INTO`,
 //!    `CREATE`, `EXEC`, `COMMIT`, …) is refused with [`DatabaseError::ReadOnly`]; T-SQL
 //!    reserves these words, so an unquoted occurrence is always the keyword;
@@ -113,13 +114,8 @@ pub(crate) fn parse_url(url: &str, identity: &str) -> Result<UrlParts, DatabaseE
     if host.is_empty() {
         return Err(invalid("missing host"));
     }
-    let params = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (k.to_ascii_lowercase(), decode_percent(v))
-        })
+    let params = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
         .collect();
     Ok(UrlParts {
         user: decode_percent(user),
@@ -132,27 +128,9 @@ pub(crate) fn parse_url(url: &str, identity: &str) -> Result<UrlParts, DatabaseE
 }
 
 fn decode_percent(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes.get(i), hex) {
-            (Some(b'%'), Some(value)) => {
-                out.push(value);
-                i += 3;
-            }
-            (Some(b), _) => {
-                out.push(*b);
-                i += 1;
-            }
-            (None, _) => break,
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The tiberius configuration: URL parts, then `SSL_*` (URL `encrypt=` /
@@ -366,49 +344,33 @@ const WRITE_KEYWORDS: &[&str] = &[
     "UPDATETEXT",
 ];
 
-/// The first unquoted write or transaction-control keyword of a T-SQL batch, if any.
-/// String literals, quoted identifiers (`"…"`, `[…]`) and comments are skipped.
+/// The first unquoted write or transaction-control keyword of a T-SQL batch, if any, read
+/// with sqlparser's T-SQL tokenizer: string literals, quoted identifiers (`"…"`, `[…]`),
+/// comments and member names after a dot are not keywords. A batch the tokenizer cannot
+/// read is refused as if it wrote.
 pub(crate) fn write_keyword(sql: &str) -> Option<String> {
-    let chars: Vec<char> = sql.chars().collect();
-    let mut i = 0;
-    let skip_until = |from: usize, end: &str| -> usize {
-        let end: Vec<char> = end.chars().collect();
-        let mut j = from;
-        while j < chars.len() {
-            if chars[j..].starts_with(&end) {
-                return j + end.len();
-            }
-            j += 1;
-        }
-        chars.len()
+    use sqlparser::dialect::MsSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let Ok(tokens) = Tokenizer::new(&MsSqlDialect {}, sql).tokenize() else {
+        return Some(String::from("(a batch the T-SQL tokenizer cannot read)"));
     };
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\'' => i = skip_until(i + 1, "'"),
-            '"' => i = skip_until(i + 1, "\""),
-            '[' => i = skip_until(i + 1, "]"),
-            '-' if chars.get(i + 1) == Some(&'-') => i = skip_until(i + 2, "\n"),
-            '/' if chars.get(i + 1) == Some(&'*') => i = skip_until(i + 2, "*/"),
-            c if c.is_alphabetic() || c == '_' || c == '@' || c == '#' => {
-                let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '@' | '#' | '$'))
-                {
-                    i += 1;
-                }
-                let word: String = chars[start..i]
-                    .iter()
-                    .collect::<String>()
-                    .to_ascii_uppercase();
-                // `a.insert` style member names follow a dot: they are not keywords.
-                let after_dot = start > 0 && chars.get(start - 1) == Some(&'.');
-                if !after_dot && WRITE_KEYWORDS.contains(&word.as_str()) {
-                    return Some(word);
+    let mut after_dot = false;
+    for token in tokens {
+        match token {
+            Token::Whitespace(_) => continue,
+            Token::Period => {
+                after_dot = true;
+                continue;
+            }
+            Token::Word(word) if word.quote_style.is_none() && !after_dot => {
+                let upper = word.value.to_ascii_uppercase();
+                if WRITE_KEYWORDS.contains(&upper.as_str()) {
+                    return Some(upper);
                 }
             }
-            _ => i += 1,
+            _ => {}
         }
+        after_dot = false;
     }
     None
 }

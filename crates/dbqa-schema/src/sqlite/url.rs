@@ -42,12 +42,7 @@ impl SqliteTarget {
         let location = percent_decode(location).ok_or_else(|| invalid("bad %-escape in path"))?;
 
         let mut mode = None;
-        for pair in query
-            .unwrap_or_default()
-            .split('&')
-            .filter(|p| !p.is_empty())
-        {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
             if key.eq_ignore_ascii_case("mode") {
                 mode = Some(value.to_ascii_lowercase());
             }
@@ -85,27 +80,18 @@ impl SqliteTarget {
 
 /// Decodes `%XX` escapes; `None` on a malformed escape or non-UTF-8 result.
 fn percent_decode(text: &str) -> Option<String> {
-    if !text.contains('%') {
-        return Some(text.to_string());
+    // A `%` not followed by two hex digits is a mistake, not a file name.
+    let malformed = text.match_indices('%').any(|(at, _)| {
+        text.get(at + 1..at + 3)
+            .is_none_or(|hex| !hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    if malformed {
+        return None;
     }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes.get(i) {
-            Some(b'%') => {
-                let hex = text.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            Some(&b) => {
-                out.push(b);
-                i += 1;
-            }
-            None => break,
-        }
-    }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 #[cfg(test)]
