@@ -1,5 +1,5 @@
 //! Per-backend fixtures: a uniquely named database loaded with the logical fixture schema
-//! (`fixtures/<backend>.sql`), a connector on it from `dbqa_schema::connect`, and cleanup
+//! (`dbqa_schema::testing::fixture_sql`), a connector on it from `dbqa_schema::connect`, and cleanup
 //! when the fixture is dropped (also when a test fails), plus removal of leftovers older
 //! than an hour from interrupted runs.
 
@@ -183,7 +183,7 @@ impl Drop for Fixture {
 }
 
 fn sqlite_load(path: &std::path::Path) {
-    let sql = include_str!("fixtures/sqlite.sql");
+    let sql = dbqa_schema::testing::fixture_sql(dbqa_core::Dialect::Sqlite);
     let conn = rusqlite::Connection::open(path).expect("create sqlite fixture");
     conn.execute_batch(sql).expect("load sqlite fixture");
 }
@@ -191,9 +191,9 @@ fn sqlite_load(path: &std::path::Path) {
 /// The fixture SQL of a server backend.
 fn fixture_sql(backend: Backend) -> &'static str {
     match backend {
-        Backend::Postgres => include_str!("fixtures/postgres.sql"),
-        Backend::MySql => include_str!("fixtures/mysql.sql"),
-        Backend::Sqlite => include_str!("fixtures/sqlite.sql"),
+        Backend::Postgres => dbqa_schema::testing::fixture_sql(dbqa_core::Dialect::Postgres),
+        Backend::MySql => dbqa_schema::testing::fixture_sql(dbqa_core::Dialect::MySql),
+        Backend::Sqlite => dbqa_schema::testing::fixture_sql(dbqa_core::Dialect::Sqlite),
     }
 }
 

@@ -45,3 +45,31 @@ async fn mssql_queries_and_schema() {
         .await
         .expect("usable after timeout");
 }
+
+/// The shared connector suite on SQL Server. `DBQA_TEST_MSSQL_URL` must name a scratch
+/// database the test may write to: the fixture is loaded (with a read-write execution),
+/// the suite runs read-only, and the fixture's objects are dropped again.
+#[tokio::test]
+async fn mssql_passes_the_connector_suite() {
+    let Some(url) = url() else { return };
+    let db = dbqa_schema::connect_url(&url).await.expect("connect");
+    let write = ExecuteOptions {
+        read_only: false,
+        ..ExecuteOptions::read_only(Duration::from_secs(30), 1)
+    };
+    let drop_fixture = "DROP VIEW IF EXISTS customer_totals; DROP TABLE IF EXISTS shipments, order_items, orders, customers;";
+    db.execute(drop_fixture, &write)
+        .await
+        .expect("clear leftovers");
+    db.execute(dbqa_schema::testing::fixture_sql(Dialect::MsSql), &write)
+        .await
+        .expect("load the fixture");
+    let suite = tokio::spawn(dbqa_schema::testing::run_connector_suite(db.clone()));
+    let outcome = suite.await;
+    db.execute(drop_fixture, &write)
+        .await
+        .expect("drop the fixture");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic.into_panic());
+    }
+}

@@ -1,9 +1,13 @@
 //! The connector tests, written once over `Arc<dyn Database>`; every backend runs them
-//! through [`crate::connector_suite!`].
+//! through [`crate::connector_suite!`]. The checks any connector must pass live in
+//! `dbqa_schema::testing` (feature `testing`); these add snapshots and the checks that
+//! need a server's administration.
 
 use std::time::Duration;
 
 use dbqa_core::{DatabaseError, ExecuteOptions, Rows, Schema};
+
+use dbqa_schema::testing;
 
 use crate::fixture::{Backend, Fixture, admin, with_database};
 
@@ -47,29 +51,8 @@ pub async fn schema_extraction(backend: Backend) {
     let Some(fx) = Fixture::new(backend).await else {
         return;
     };
+    testing::schema_extraction(&fx.db).await;
     let schema = fx.db.extract_schema().await.expect("extract schema");
-    let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
-    for expected in [
-        "customers",
-        "orders",
-        "order_items",
-        "shipments",
-        "customer_totals",
-    ] {
-        assert!(
-            names.contains(&expected),
-            "{expected} missing from {names:?}"
-        );
-    }
-    let shipments = schema.table("shipments").expect("shipments");
-    let fk = shipments.foreign_keys.first().expect("composite fk");
-    assert_eq!(fk.columns, ["order_id", "line_no"]);
-    assert_eq!(fk.referenced_columns, ["order_id", "line_no"]);
-    let items = schema.table("order_items").expect("order_items");
-    assert_eq!(
-        items.primary_key.as_ref().map(|pk| pk.columns.clone()),
-        Some(vec!["order_id".to_string(), "line_no".to_string()])
-    );
     insta::assert_json_snapshot!(
         format!("schema_{backend:?}").to_lowercase(),
         schema_snapshot(&fx, &schema)
@@ -102,45 +85,9 @@ pub async fn types_round_trip(backend: Backend) {
 }
 
 pub async fn row_limit(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else {
-        return;
-    };
-    let check = |max_rows: usize, len: usize, truncated: bool| {
-        let db = fx.db.clone();
-        async move {
-            let rows = db
-                .execute(
-                    "SELECT id, name FROM customers ORDER BY id",
-                    &options(5000, max_rows),
-                )
-                .await
-                .expect("select customers");
-            assert_eq!(
-                (rows.len(), rows.truncated),
-                (len, truncated),
-                "max_rows {max_rows}"
-            );
-            assert_eq!(rows.column_names(), ["id", "name"]);
-        }
-    };
-    check(3, 3, true).await;
-    check(5, 5, false).await;
-    check(10, 5, false).await;
-    check(0, 0, true).await;
-    let empty = fx
-        .db
-        .execute(
-            "SELECT id, name FROM customers WHERE id < 0",
-            &options(5000, 10),
-        )
-        .await
-        .expect("empty select");
-    assert!(empty.is_empty() && !empty.truncated);
-    assert_eq!(
-        empty.column_names(),
-        ["id", "name"],
-        "columns known without rows"
-    );
+    if let Some(fx) = Fixture::new(backend).await {
+        testing::row_limit(&fx.db).await;
+    }
 }
 
 pub async fn timeout(backend: Backend) {
@@ -168,52 +115,23 @@ pub async fn timeout(backend: Backend) {
 }
 
 pub async fn read_only(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else {
-        return;
-    };
-    for sql in [
-        "INSERT INTO customers (id, name) VALUES (99, 'Mallory')",
-        "UPDATE customers SET name = 'x'",
-        "DELETE FROM customers",
-        "CREATE TABLE intruder (a int)",
-    ] {
-        match fx.db.execute(sql, &options(5000, 10)).await {
-            Err(DatabaseError::ReadOnly { .. }) => {}
-            other => panic!("{backend:?}: `{sql}` gave {other:?}, want ReadOnly"),
-        }
+    if let Some(fx) = Fixture::new(backend).await {
+        testing::read_only(&fx.db).await;
     }
-    let rows = fx
-        .db
-        .execute("SELECT count(*) FROM customers", &options(5000, 10))
-        .await
-        .expect("count");
-    assert_eq!(
-        rows.rows[0][0].to_display_string(),
-        "5",
-        "nothing was written"
-    );
 }
 
 pub async fn errors(backend: Backend) {
     let Some(fx) = Fixture::new(backend).await else {
         return;
     };
-    match fx.db.execute("SELEC nonsense", &options(5000, 10)).await {
-        Err(DatabaseError::Query { message, code }) => {
-            assert!(!message.is_empty());
-            if backend != Backend::Sqlite {
-                assert!(code.is_some(), "server errors carry a code: {message}");
+    testing::query_errors(&fx.db).await;
+    if backend != Backend::Sqlite {
+        match fx.db.execute("SELEC nonsense", &options(5000, 10)).await {
+            Err(DatabaseError::Query { code, message }) => {
+                assert!(code.is_some(), "server errors carry a code: {message}")
             }
+            other => panic!("bad sql gave {other:?}"),
         }
-        other => panic!("bad sql gave {other:?}"),
-    }
-    match fx
-        .db
-        .execute("SELECT * FROM no_such_table", &options(5000, 10))
-        .await
-    {
-        Err(DatabaseError::Query { .. }) => {}
-        other => panic!("missing table gave {other:?}"),
     }
     if backend == Backend::Sqlite {
         let missing = "sqlite:///nonexistent/dir/missing.db";
@@ -332,20 +250,8 @@ pub async fn pool_status_and_close(backend: Backend) {
     }
 }
 
-/// An average reads as people write it: `34.5`, not PostgreSQL's `34.5000000000000000`
-/// or MySQL's `34.5000`; the number stays exact.
 pub async fn decimals_read_as_written(backend: Backend) {
-    let Some(fx) = Fixture::new(backend).await else {
-        return;
-    };
-    let rows = fx
-        .db
-        .execute(
-            "SELECT AVG(v) AS a, SUM(w) AS s FROM (SELECT 34 AS v, 1.50 AS w UNION ALL SELECT 35, 2.50) t",
-            &options(5000, 10),
-        )
-        .await
-        .expect("average");
-    let shown: Vec<String> = rows.rows[0].iter().map(|v| v.to_display_string()).collect();
-    assert_eq!(shown, ["34.5", "4"], "{:?}", rows.rows[0]);
+    if let Some(fx) = Fixture::new(backend).await {
+        testing::decimals_read_as_written(&fx.db).await;
+    }
 }
