@@ -1,7 +1,7 @@
 //! Verified examples: questions with SQL a person confirmed (a 👍, `dbqa examples add`,
 //! `EXAMPLES_FILE`). This module knows how alike two questions are, by meaning rather than
 //! spelling ([`similarity`]: the same stem or a shared synonym set, from
-//! [`crate::lexicon`]), when two questions ask the same thing ([`same_question`]: every
+//! `lexicon.rs`), when two questions ask the same thing ([`same_question`]: every
 //! word matched and every number or name equal), and how an example file reads. The
 //! stage that uses them is `verified.rs`.
 

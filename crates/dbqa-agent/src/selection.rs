@@ -2,7 +2,7 @@
 //! not fit the prompt's budget (`SCHEMA_TOKEN_BUDGET`, `MAX_TABLES_IN_CONTEXT`).
 //!
 //! Tables are ranked by how the question's words match their name, column names and
-//! comments by meaning, not spelling ([`crate::lexicon`]): the same stem (`shipped` ~
+//! comments by meaning, not spelling (`lexicon.rs`): the same stem (`shipped` ~
 //! `ship`), a shared synonym set (`vocalists` ~ `singer`, `automobile` ~ `car`), an
 //! adjective's attribute (`old` ~ `age`), a glued name split into known words
 //! (`productcategory` ~ `category`). Other signals add to a table's score as [`Boost`]s:

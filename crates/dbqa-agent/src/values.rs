@@ -222,7 +222,7 @@ impl ValueIndex {
         samples
     }
 
-    /// The values `question` mentions, best first, at most [`MAX_HINTS`].
+    /// The values `question` mentions, best first, at most eight.
     pub fn hints(&self, question: &str) -> Vec<ValueHint> {
         let words = split_words(question);
         let mut found: Vec<(HintKind, usize, ValueHint)> = Vec::new();
