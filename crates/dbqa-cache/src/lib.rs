@@ -45,6 +45,7 @@
 //! [`Error::FeatureDisabled`].
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod beside_sessions;
 mod error;
 pub mod examples;
 mod failsafe;

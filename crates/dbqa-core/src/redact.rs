@@ -88,19 +88,7 @@ pub fn redact_url(url: &str) -> String {
         None => url.to_string(),
     };
     let out = redact_query(&out).unwrap_or(out);
-    // ADO-style `Password=…;` strings are no URLs: parameters by hand.
-    let mut out = out;
-    for key in [
-        "password=",
-        "pwd=",
-        "PASSWORD=",
-        "Password=",
-        "Pwd=",
-        "PWD=",
-    ] {
-        out = redact_parameter(&out, key);
-    }
-    out
+    redact_parameters(out)
 }
 
 /// Every URL's password inside `text` (a driver's or an HTTP client's error message)
@@ -133,17 +121,26 @@ pub fn redact_urls_in(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    for key in [
-        "password=",
-        "pwd=",
-        "PASSWORD=",
-        "Password=",
-        "Pwd=",
-        "PWD=",
-    ] {
-        out = redact_parameter(&out, key);
+    redact_parameters(out)
+}
+
+/// The spellings of password parameters in ADO-style `Password=…;` strings, which are no
+/// URLs and so are read by hand.
+const PASSWORD_PARAMETERS: [&str; 6] = [
+    "password=",
+    "pwd=",
+    "PASSWORD=",
+    "Password=",
+    "Pwd=",
+    "PWD=",
+];
+
+/// `text` with every [`PASSWORD_PARAMETERS`] value replaced.
+fn redact_parameters(mut text: String) -> String {
+    for key in PASSWORD_PARAMETERS {
+        text = redact_parameter(&text, key);
     }
-    out
+    text
 }
 
 /// The URL with every password-like query parameter's value replaced, when it parses

@@ -10,7 +10,7 @@ mod sqlite;
 
 use std::sync::Arc;
 
-use dbqa_core::{AgentConfig, ExampleStore, SessionBackendKind, StoreError, VerifiedExample};
+use dbqa_core::{AgentConfig, ExampleStore, StoreError, VerifiedExample};
 
 pub use memory::MemoryExampleStore;
 #[cfg(feature = "redis")]
@@ -20,35 +20,32 @@ pub use redis::RedisExampleStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteExampleStore;
 
-#[allow(unused_imports)] // used only by some feature sets
-use crate::Error;
 use crate::Result;
 
 /// The example store beside the session store `SESSION_BACKEND` chooses: SQLite in the
 /// same file (`SESSION_DB_PATH`), memory, or Redis under `CACHE_KEY_PREFIX`.
 pub async fn example_store_from_config(config: &AgentConfig) -> Result<Arc<dyn ExampleStore>> {
-    match config.session_backend {
-        SessionBackendKind::Memory => Ok(Arc::new(MemoryExampleStore::new())),
-        #[cfg(feature = "sqlite")]
-        SessionBackendKind::Sqlite => Ok(Arc::new(
-            SqliteExampleStore::open(&config.session_db_path).await?,
-        )),
-        #[cfg(not(feature = "sqlite"))]
-        SessionBackendKind::Sqlite => Err(Error::FeatureDisabled {
-            backend: "sqlite",
-            feature: "sqlite",
-        }),
-        #[cfg(feature = "redis")]
-        SessionBackendKind::Redis => {
-            let options = crate::RedisOptions::from_config(&config.cache)
-                .with_timeout(std::time::Duration::from_secs(2));
-            Ok(Arc::new(RedisExampleStore::new(&options)?))
-        }
-        #[cfg(not(feature = "redis"))]
-        SessionBackendKind::Redis => Err(Error::FeatureDisabled {
-            backend: "redis",
-            feature: "redis",
-        }),
+    crate::beside_sessions::open::<Examples>(config).await
+}
+
+/// The example store on each backend.
+struct Examples;
+
+impl crate::beside_sessions::BesideSessions for Examples {
+    type Store = dyn ExampleStore;
+
+    fn memory() -> Arc<Self::Store> {
+        Arc::new(MemoryExampleStore::new())
+    }
+
+    #[cfg(feature = "sqlite")]
+    async fn sqlite(path: &std::path::Path) -> Result<Arc<Self::Store>> {
+        Ok(Arc::new(SqliteExampleStore::open(path).await?))
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis(options: &crate::RedisOptions) -> Result<Arc<Self::Store>> {
+        Ok(Arc::new(RedisExampleStore::new(options)?))
     }
 }
 

@@ -8,7 +8,7 @@ mod sqlite;
 
 use std::sync::Arc;
 
-use dbqa_core::{AgentConfig, Message, SessionBackendKind, SessionInfo, SessionStore, StoreError};
+use dbqa_core::{AgentConfig, Message, SessionInfo, SessionStore, StoreError};
 
 pub use memory::MemorySessionStore;
 #[cfg(feature = "redis")]
@@ -18,37 +18,33 @@ pub use redis::RedisSessionStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteSessionStore;
 
-#[allow(unused_imports)] // used only by some feature sets
-use crate::Error;
 use crate::Result;
 
 /// Builds the session store chosen by `SESSION_BACKEND`: SQLite at `SESSION_DB_PATH`
 /// (the default), memory, or Redis at `REDIS_URL` under `CACHE_KEY_PREFIX` (with a 2 s
 /// timeout per operation; session errors are returned, not hidden).
 pub async fn session_store_from_config(config: &AgentConfig) -> Result<Arc<dyn SessionStore>> {
-    match config.session_backend {
-        SessionBackendKind::Memory => Ok(Arc::new(MemorySessionStore::new())),
-        #[cfg(feature = "sqlite")]
-        SessionBackendKind::Sqlite => Ok(Arc::new(
-            SqliteSessionStore::open(&config.session_db_path).await?,
-        )),
-        #[cfg(not(feature = "sqlite"))]
-        SessionBackendKind::Sqlite => Err(Error::FeatureDisabled {
-            backend: "sqlite",
-            feature: "sqlite",
-        }),
-        #[cfg(feature = "redis")]
-        SessionBackendKind::Redis => {
-            // History is not optional like a cache: wait longer before giving up.
-            let options = crate::RedisOptions::from_config(&config.cache)
-                .with_timeout(std::time::Duration::from_secs(2));
-            Ok(Arc::new(RedisSessionStore::new(&options)?))
-        }
-        #[cfg(not(feature = "redis"))]
-        SessionBackendKind::Redis => Err(Error::FeatureDisabled {
-            backend: "redis",
-            feature: "redis",
-        }),
+    crate::beside_sessions::open::<Sessions>(config).await
+}
+
+/// The session store on each backend.
+struct Sessions;
+
+impl crate::beside_sessions::BesideSessions for Sessions {
+    type Store = dyn SessionStore;
+
+    fn memory() -> Arc<Self::Store> {
+        Arc::new(MemorySessionStore::new())
+    }
+
+    #[cfg(feature = "sqlite")]
+    async fn sqlite(path: &std::path::Path) -> Result<Arc<Self::Store>> {
+        Ok(Arc::new(SqliteSessionStore::open(path).await?))
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis(options: &crate::RedisOptions) -> Result<Arc<Self::Store>> {
+        Ok(Arc::new(RedisSessionStore::new(options)?))
     }
 }
 
