@@ -120,6 +120,14 @@ pub struct ValueIndex {
     by_words: HashMap<String, Vec<(usize, usize)>>,
     /// The stem of a one-word value → (column, value index).
     by_stem: HashMap<String, Vec<(usize, usize)>>,
+    /// The first two letters of a one-word value → those values (keys of `by_words`):
+    /// the candidates for a close spelling, without scanning every value.
+    by_prefix: HashMap<String, Vec<String>>,
+}
+
+/// The letters a close spelling must share with the value it stands for.
+fn fuzzy_prefix(word: &str) -> String {
+    word.chars().take(2).collect()
 }
 
 /// Whether a declared type is text (or unknown, as SQLite allows).
@@ -186,6 +194,13 @@ impl ValueIndex {
                         .entry(lexicon.stem(&words))
                         .or_default()
                         .push((c, v));
+                    if !index.by_words.contains_key(&words) {
+                        index
+                            .by_prefix
+                            .entry(fuzzy_prefix(&words))
+                            .or_default()
+                            .push(words.clone());
+                    }
                 }
                 index.by_words.entry(words).or_default().push((c, v));
             }
@@ -282,15 +297,16 @@ impl ValueIndex {
                 .filter(|w| w.chars().count() >= 5 && worth_matching(w))
             {
                 let close: Vec<(usize, usize)> = self
-                    .by_words
-                    .iter()
-                    .filter(|(value, _)| {
-                        !value.contains(' ')
-                            && value.get(..2) == word.get(..2)
-                            && value.len().abs_diff(word.len()) <= 1
+                    .by_prefix
+                    .get(&fuzzy_prefix(word))
+                    .into_iter()
+                    .flatten()
+                    .filter(|value| {
+                        value.chars().count().abs_diff(word.chars().count()) <= 1
+                            && strsim::jaro_winkler(value, word) >= FUZZY
                     })
-                    .filter(|(value, _)| strsim::jaro_winkler(value, word) >= FUZZY)
-                    .flat_map(|(_, hits)| hits.iter().copied())
+                    .filter_map(|value| self.by_words.get(value))
+                    .flat_map(|hits| hits.iter().copied())
                     .collect();
                 add(HintKind::Fuzzy, word, &close, &mut found);
             }
