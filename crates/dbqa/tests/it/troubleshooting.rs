@@ -74,9 +74,15 @@ async fn ask_demo(
     agent.query(question).await
 }
 
-/// Produces every error the guide quotes, with a name for each case.
-async fn produce() -> Vec<(String, String)> {
+/// What the quotes only a PostgreSQL server produces contain: unchecked (with the skip
+/// line `postgres_url` prints) when it is not running.
+const NEEDS_POSTGRES: &[&str] = &["does not exist on", "invalid peer certificate"];
+
+/// Produces every error the guide quotes, with a name for each case, and whether
+/// PostgreSQL was there to produce its cases.
+async fn produce() -> (Vec<(String, String)>, bool) {
     let mut out = Vec::new();
+    let mut postgres_up = false;
     let fake = FakeLlm::start().await;
 
     // Connection: nothing listens on port 1.
@@ -102,6 +108,7 @@ async fn produce() -> Vec<(String, String)> {
 
     // Server databases: a database that does not exist, TLS the server does not offer.
     if let Some(pg) = postgres_url().await {
+        postgres_up = true;
         out.push(message(
             "unknown database",
             build(&with_database(&pg, "dbqa_no_such_database"), &fake, &[]).await,
@@ -332,12 +339,12 @@ async fn produce() -> Vec<(String, String)> {
             Vec::<(&str, &str)>::new(),
         )),
     ));
-    out
+    (out, postgres_up)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_quoted_error_is_produced_by_the_code() {
-    let produced = produce().await;
+    let (produced, postgres_up) = produce().await;
     let listing: String = produced
         .iter()
         .map(|(case, m)| format!("  {case}: {m}\n"))
@@ -352,6 +359,7 @@ async fn every_quoted_error_is_produced_by_the_code() {
     let unproduced: Vec<&String> = quotes
         .iter()
         .filter(|q| !produced.iter().any(|(_, m)| matches(q, m)))
+        .filter(|q| postgres_up || !NEEDS_POSTGRES.iter().any(|part| q.contains(part)))
         .collect();
     let unquoted: Vec<&(String, String)> = produced
         .iter()
