@@ -200,7 +200,8 @@ impl AgentBuilder {
     }
 
     /// Where verified examples are kept (default: beside the sessions, as
-    /// `SESSION_BACKEND` says).
+    /// `SESSION_BACKEND` says; in memory when the session store was given with
+    /// [`session_store`](Self::session_store) and this was not).
     pub fn example_store(mut self, store: Arc<dyn ExampleStore>) -> Self {
         self.example_store = Some(store);
         self
@@ -249,6 +250,10 @@ impl AgentBuilder {
                 .await
                 .map_err(|e| Error::Build(e.to_string()))?,
         };
+        // A session store given ready-made means the configuration's backend is not
+        // the one in use: examples then stay in memory unless a store is given for them,
+        // rather than opening a file nobody asked for.
+        let sessions_given = self.session_store.is_some();
         let sessions = match self.session_store.take() {
             Some(store) => store,
             None => dbqa_cache::session_store_from_config(&config)
@@ -262,6 +267,7 @@ impl AgentBuilder {
         };
         let examples = match self.example_store.take() {
             Some(store) => store,
+            None if sessions_given => Arc::new(dbqa_cache::MemoryExampleStore::new()),
             None => dbqa_cache::example_store_from_config(&config)
                 .await
                 .map_err(|e| Error::Build(e.to_string()))?,
