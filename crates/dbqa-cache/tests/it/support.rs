@@ -7,11 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dbqa_cache::{
-    MemoryCache, MemoryExampleStore, MemorySessionStore, RedisCache, RedisExampleStore,
-    RedisOptions, RedisSessionStore, SqliteCache, SqliteExampleStore, SqliteSessionStore,
+use dbqa_cache::{MemoryCache, RedisCache, RedisOptions, SqliteCache};
+use dbqa_core::{
+    AgentConfig, CacheStore, ExampleStore, SecretUrl, SessionBackendKind, SessionStore,
 };
-use dbqa_core::{CacheStore, ExampleStore, SecretUrl, SessionStore};
 use deadpool_redis::redis;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -138,23 +137,12 @@ where
     F: FnOnce(Arc<dyn SessionStore>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    match backend {
-        Backend::Memory => test(Arc::new(MemorySessionStore::new())).await,
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let store = SqliteSessionStore::open(dir.path().join("sessions.db"))
-                .await
-                .unwrap();
-            test(Arc::new(store)).await;
-        }
-        Backend::Redis => {
-            let Some(url) = redis_url().await else { return };
-            let prefix = unique_prefix();
-            let store = RedisSessionStore::new(&redis_options(&url, &prefix)).unwrap();
-            test(Arc::new(store)).await;
-            cleanup(&url, &prefix).await;
-        }
-    }
+    run_beside_sessions(
+        backend,
+        async |config: &AgentConfig| dbqa_cache::session_store_from_config(config).await,
+        test,
+    )
+    .await;
 }
 
 /// Runs an example-store check on `backend`, cleaning up after Redis.
@@ -163,22 +151,45 @@ where
     F: FnOnce(Arc<dyn ExampleStore>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    match backend {
-        Backend::Memory => test(Arc::new(MemoryExampleStore::new())).await,
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let store = SqliteExampleStore::open(dir.path().join("sessions.db"))
-                .await
-                .unwrap();
-            test(Arc::new(store)).await;
-        }
+    run_beside_sessions(
+        backend,
+        async |config: &AgentConfig| dbqa_cache::example_store_from_config(config).await,
+        test,
+    )
+    .await;
+}
+
+/// Runs `test` on a store kept beside the sessions, opened by its factory (`open`) from
+/// a configuration whose `SESSION_BACKEND` is `backend`: a file in a fresh directory,
+/// or Redis under a prefix of its own, removed afterwards.
+async fn run_beside_sessions<S, F, Fut>(
+    backend: Backend,
+    open: impl AsyncFnOnce(&AgentConfig) -> dbqa_cache::Result<Arc<S>>,
+    test: F,
+) where
+    S: ?Sized,
+    F: FnOnce(Arc<S>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = AgentConfig::defaults();
+    config.session_db_path = dir.path().join("sessions.db");
+    let mut redis = None;
+    config.session_backend = match backend {
+        Backend::Memory => SessionBackendKind::Memory,
+        Backend::Sqlite => SessionBackendKind::Sqlite,
         Backend::Redis => {
             let Some(url) = redis_url().await else { return };
             let prefix = unique_prefix();
-            let store = RedisExampleStore::new(&redis_options(&url, &prefix)).unwrap();
-            test(Arc::new(store)).await;
-            cleanup(&url, &prefix).await;
+            config.cache.redis_url = SecretUrl::new(url.as_str());
+            config.cache.key_prefix = prefix.clone();
+            redis = Some((url, prefix));
+            SessionBackendKind::Redis
         }
+    };
+    test(open(&config).await.unwrap()).await;
+    if let Some((url, prefix)) = redis {
+        cleanup(&url, &prefix).await;
     }
 }
 
