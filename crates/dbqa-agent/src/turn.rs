@@ -163,17 +163,14 @@ impl<'a> Turn<'a> {
         let schema = self.inner.load_schema(&mut self.timings).await?;
         self.choose_model(&schema);
         let examples = self.verified_examples(&schema).await;
-        if let Some(outcome) = self
-            .answer_from_verified_example(&schema, &examples)
-            .await?
-        {
+        if let Some(outcome) = self.answer_from_verified_example(&examples).await? {
             return self.finish(outcome).await;
         }
         let shown = self.inner.config.examples_in_prompt;
         self.prompt_examples = examples
             .into_iter()
             .take(shown)
-            .map(|s| s.example)
+            .map(|u| u.scored.example)
             .collect();
         if let Some(outcome) = self.answer_from_llm_cache(&schema).await? {
             return self.finish(outcome).await;

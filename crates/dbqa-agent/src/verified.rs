@@ -5,6 +5,7 @@
 //! longer passes the guard or no longer runs is dropped, with a log line.
 
 use dbqa_core::{DatabaseError, VerifiedExample};
+use dbqa_guard::Accepted;
 
 use crate::examples::{same_question, similarity};
 use crate::state::LoadedSchema;
@@ -13,6 +14,12 @@ use crate::{Error, Result};
 
 /// Examples less alike than this are not worth showing.
 const MIN_SIMILARITY: f32 = 0.2;
+
+/// An example the guard accepts, with its verdict (the SQL as it would run).
+pub(crate) struct Usable {
+    pub(crate) scored: Scored,
+    accepted: Accepted,
+}
 
 /// An example and how alike its question is to this one.
 pub(crate) struct Scored {
@@ -25,7 +32,7 @@ pub(crate) struct Scored {
 impl Turn<'_> {
     /// The usable examples most like the question, closest first: at most
     /// `EXAMPLES_IN_PROMPT` of them, or one when only reuse needs them.
-    pub(crate) async fn verified_examples(&mut self, schema: &LoadedSchema) -> Vec<Scored> {
+    pub(crate) async fn verified_examples(&mut self, schema: &LoadedSchema) -> Vec<Usable> {
         let config = &self.inner.config;
         let wanted = config
             .examples_in_prompt
@@ -50,8 +57,11 @@ impl Turn<'_> {
             if usable.len() == wanted {
                 break;
             }
-            match schema.guard.check(&candidate.example.sql) {
-                Ok(_) => usable.push(candidate),
+            match self.check_sql(schema, &candidate.example.sql) {
+                Ok(accepted) => usable.push(Usable {
+                    scored: candidate,
+                    accepted,
+                }),
                 Err(rejection) => self.drop_example(&candidate, &rejection.to_string()).await,
             }
         }
@@ -87,21 +97,21 @@ impl Turn<'_> {
     /// The answer of the closest example when it asks the same thing, re-run: no LLM call.
     pub(crate) async fn answer_from_verified_example(
         &mut self,
-        schema: &LoadedSchema,
-        examples: &[Scored],
+        examples: &[Usable],
     ) -> Result<Option<Outcome>> {
         if !self.inner.config.reuse_verified_examples {
             return Ok(None);
         }
-        let Some(best) = examples
+        let Some(Usable {
+            scored: best,
+            accepted,
+        }) = examples
             .first()
-            .filter(|s| same_question(self.question, &s.example.question))
+            .filter(|u| same_question(self.question, &u.scored.example.question))
         else {
             return Ok(None);
         };
-        let Ok(accepted) = self.check_sql(schema, &best.example.sql) else {
-            return Ok(None);
-        };
+        let accepted = accepted.clone();
         self.status("running a verified example's SQL");
         let (rows, from_query_cache) = match self.execute(&accepted.sql).await {
             Ok(ran) => ran,
