@@ -52,6 +52,8 @@ on_every_backend!(
     stats_match,
     describe_tables_pulls_in_a_table,
     auto_mode_falls_back_to_text,
+    auto_mode_reads_a_call_written_as_text,
+    repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,
 );

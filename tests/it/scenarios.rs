@@ -55,7 +55,8 @@ pub async fn template_answer_in_one_call(db: TestDb) {
     }
 }
 
-/// A listing without a template: a second, streamed call writes the answer; events in order.
+/// A listing in `ANSWER_MODE=llm`: a second, streamed call writes the answer, after the
+/// SQL and the rows reached the stream.
 pub async fn listing_streamed_in_order(db: TestDb) {
     let fake = FakeLlm::start().await;
     fake.push(run_sql(
@@ -67,7 +68,7 @@ pub async fn listing_streamed_in_order(db: TestDb) {
         "live in ",
         "France.",
     ]));
-    let agent = agent(&db, &fake, &[]).await;
+    let agent = agent(&db, &fake, &[("ANSWER_MODE", "llm")]).await;
     let events: Vec<AgentEvent> = agent
         .query_stream("Which countries do our customers come from?")
         .map(|e| e.expect("event"))
@@ -213,11 +214,8 @@ pub async fn wrong_column_gets_the_real_columns(db: TestDb) {
 /// A write is refused by the guard on every attempt: a validation error after retries.
 pub async fn write_refused_after_retries(db: TestDb) {
     let fake = FakeLlm::start().await;
-    for _ in 0..3 {
-        fake.push(run_sql(
-            "DELETE FROM customers WHERE country = 'France'",
-            None,
-        ));
+    for table in ["customers", "orders", "products"] {
+        fake.push(run_sql(&format!("DELETE FROM {table} WHERE id = 1"), None));
     }
     let agent = agent(&db, &fake, &[]).await;
     let error = agent
@@ -343,7 +341,7 @@ pub async fn stats_match(db: TestDb) {
     let fake = FakeLlm::start().await;
     fake.push(run_sql(FRANCE, Some("{n}.")));
     fake.push(run_sql("SELECT nope FROM nowhere", None));
-    fake.push(run_sql("SELECT nope FROM nowhere", None));
+    fake.push(run_sql("SELECT nope FROM nowhere_else", None));
     let agent = agent(&db, &fake, &[("MAX_RETRIES", "1")]).await;
     agent
         .query("How many customers are in France?")
@@ -430,13 +428,13 @@ pub async fn describe_tables_pulls_in_a_table(db: TestDb) {
 }
 
 /// `LLM_TOOL_MODE=auto` against a server that does not make tool calls (llama.cpp's
-/// answer to tools: markup without a call): the turn is asked again in text mode, which
-/// carries the SQL and its answer template, and later questions go straight to text mode.
-/// Each question is answered in one call once the mode is known.
+/// answer to tools: markup without a call): the turn is asked again in text mode, and
+/// later questions go straight to text mode, in one call each. Text mode asks for no
+/// answer template: the deterministic sentence answers.
 pub async fn auto_mode_falls_back_to_text(db: TestDb) {
     let fake = FakeLlm::start().await;
     fake.push(Reply::text("<tools></tools>\n```"));
-    let answer = "```sql\nSELECT COUNT(*) AS n FROM customers WHERE country = 'France'\n```\nAnswer: There are {n} customers in France.";
+    let answer = "```sql\nSELECT COUNT(*) AS n FROM customers WHERE country = 'France'\n```";
     fake.push(Reply::text(answer));
     fake.push(Reply::text(answer));
     let agent = agent(&db, &fake, &[("LLM_TOOL_MODE", "auto")]).await;
@@ -445,10 +443,7 @@ pub async fn auto_mode_falls_back_to_text(db: TestDb) {
         .await
         .expect("answer");
     let n = first.rows[0][0].to_display_string();
-    assert_eq!(
-        first.natural_response,
-        Some(format!("There are {n} customers in France."))
-    );
+    assert_eq!(first.natural_response, Some(format!("N: {n}.")));
     assert_eq!(first.llm_calls, 2, "the auto call and the text-mode call");
     let requests = fake.requests();
     assert!(requests[0].tool_names().contains(&"run_sql".to_string()));
@@ -456,14 +451,65 @@ pub async fn auto_mode_falls_back_to_text(db: TestDb) {
         requests[1].tool_names().is_empty(),
         "text mode sends no tools"
     );
-    let text_prompt = requests[1].system_text().unwrap_or_default();
-    assert!(text_prompt.contains("Answer:"), "{text_prompt}");
     let second = agent
         .query("And how many customers are in France again?")
         .await
         .expect("answer");
     assert_eq!(second.llm_calls, 1);
-    assert!(fake.requests()[2].tool_names().is_empty());
+    let third = &fake.requests()[2];
+    assert!(third.tool_names().is_empty());
+    let text_prompt = third.system_text().unwrap_or_default();
+    assert!(text_prompt.contains("```sql block"), "{text_prompt}");
+    assert!(
+        !text_prompt.contains("answer_template") && !text_prompt.contains("Answer:"),
+        "{text_prompt}"
+    );
+}
+
+/// `auto` against a server that writes the tool call as text (Qwen2.5-Coder on llama.cpp:
+/// `<tools>{{"name": "run_sql", …}}</tools>`): the call is read from the text, so the
+/// first question takes one call too, and later ones use text mode.
+pub async fn auto_mode_reads_a_call_written_as_text(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(Reply::text(format!(
+        "<tools>\n{{{{\"name\": \"run_sql\", \"arguments\": {{\"sql\": \"{FRANCE}\"}}}}}}\n</tools>"
+    )));
+    fake.push(Reply::text(format!("```sql\n{FRANCE}\n```")));
+    let agent = agent(&db, &fake, &[("LLM_TOOL_MODE", "auto")]).await;
+    let first = agent
+        .query("How many customers are in France?")
+        .await
+        .expect("answer");
+    assert_eq!(first.llm_calls, 1);
+    assert_eq!(first.row_count, 1);
+    let second = agent
+        .query("And how many customers are in France again?")
+        .await
+        .expect("answer");
+    assert_eq!(second.llm_calls, 1);
+    let requests = fake.requests();
+    assert!(!requests[0].tool_names().is_empty());
+    assert!(
+        requests[1].tool_names().is_empty(),
+        "text mode from then on"
+    );
+}
+
+/// The model writes the SQL that just failed again: the question stops there instead of
+/// spending the last attempt on it.
+pub async fn repeated_failing_sql_stops(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    let bad = "SELECT COUNT(*) AS n FROM customers WHERE nation = 'France'";
+    fake.push(run_sql(bad, None));
+    fake.push(run_sql(&format!("{bad} ;"), None));
+    fake.push(run_sql(FRANCE, None));
+    let agent = agent(&db, &fake, &[("MAX_RETRIES", "2")]).await;
+    let error = agent
+        .query("How many customers are in France?")
+        .await
+        .expect_err("the same SQL twice");
+    assert_eq!(error.kind(), "execution", "{error}");
+    assert_eq!(fake.request_count(), 2, "no third attempt");
 }
 
 /// SQL a person edited answers the turn: the guard refuses writes, blocked tables and

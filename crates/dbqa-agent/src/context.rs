@@ -134,8 +134,11 @@ impl Turn<'_> {
         self.timings.schema_ms += ms(started);
         let context = self.schema_context(&schema.schema, knowledge);
         let config = &self.inner.config;
-        // In text mode the template rides along as an `Answer:` line after the SQL block.
-        let templates = self.mode == AnswerMode::Template;
+        // Templates ride along with native tool calls. In text mode (small local models)
+        // the deterministic sentence answers instead: asking for an `Answer:` line cost
+        // them prompt and output tokens, and their sentences misstated grouped results.
+        let templates =
+            self.mode == AnswerMode::Template && self.inner.tool_mode() != ToolMode::Text;
         let examples: Vec<(String, String)> = self
             .prompt_examples
             .iter()
@@ -143,9 +146,8 @@ impl Turn<'_> {
             .collect();
         let ctx = PromptContext {
             dialect: schema.schema.dialect,
-            max_rows: config.safety.max_result_rows,
             schema: &context.text,
-            templates: templates && self.inner.tool_mode() != ToolMode::Text,
+            templates,
             hints: &context.hints,
             glossary: &context.glossary,
             examples: &examples,

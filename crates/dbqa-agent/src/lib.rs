@@ -47,6 +47,7 @@ mod agent;
 mod builder;
 pub mod chart;
 pub mod context;
+mod correction;
 mod edited_sql;
 mod error;
 pub mod examples;

@@ -91,7 +91,7 @@ pub fn render_create_table(
             line.push_str(" PRIMARY KEY");
         }
         let mut notes = Vec::new();
-        if let Some(values) = table_samples.and_then(|s| s.get(&column.name.to_lowercase())) {
+        if let Some(values) = column_samples(table, table_samples, &column.name) {
             notes.push(format!("values {}", render_values(values)));
         }
         if let Some(comment) = &column.comment {
@@ -168,6 +168,25 @@ pub fn render_table_pruned(
     line
 }
 
+/// The sample list shown beside `column`: none for key columns, whose values are
+/// identifiers no question spells out (they only cost tokens).
+fn column_samples<'s>(
+    table: &Table,
+    table_samples: Option<&'s BTreeMap<String, Vec<String>>>,
+    column: &str,
+) -> Option<&'s Vec<String>> {
+    let in_key = table
+        .primary_key
+        .iter()
+        .flat_map(|pk| &pk.columns)
+        .chain(table.foreign_keys.iter().flat_map(|fk| &fk.columns))
+        .any(|c| c.eq_ignore_ascii_case(column));
+    if in_key {
+        return None;
+    }
+    table_samples?.get(&column.to_lowercase())
+}
+
 /// Renders one table on one line.
 pub fn render_table(table: &Table, samples: Option<&SampleValues>) -> String {
     let single_pk = table
@@ -192,7 +211,7 @@ pub fn render_table(table: &Table, samples: Option<&SampleValues>) -> String {
                 part.push_str(&format!(" -> {}.{target}", fk.referenced_table));
             }
         }
-        if let Some(values) = table_samples.and_then(|s| s.get(&column.name.to_lowercase())) {
+        if let Some(values) = column_samples(table, table_samples, &column.name) {
             part.push_str(&format!(" {}", render_values(values)));
         }
         if let Some(comment) = &column.comment {

@@ -30,7 +30,8 @@ pub fn simple(rows: &Rows) -> Option<String> {
     }
 }
 
-/// The sentence for any result: the simple one, else how many rows came back.
+/// The sentence for any result: the simple one, else how many rows came back and the
+/// first of them (the top one when the query ordered its result).
 pub fn any(rows: &Rows) -> String {
     simple(rows).unwrap_or_else(|| {
         let cut = if rows.truncated {
@@ -38,7 +39,13 @@ pub fn any(rows: &Rows) -> String {
         } else {
             ""
         };
-        format!("The query returned {} rows{cut}.", rows.len())
+        let first = match rows.rows.first() {
+            Some(row) if rows.columns.len() <= ROW_COLUMNS => {
+                format!(" The first: {}", one_row(rows, row))
+            }
+            _ => String::new(),
+        };
+        format!("The query returned {} rows{cut}.{first}", rows.len())
     })
 }
 
@@ -142,7 +149,9 @@ mod tests {
         );
         assert_eq!(
             any(&many),
-            "The query returned 3 rows, cut at the result limit."
+            "The query returned 3 rows, cut at the result limit. The first: A: 1; B: 2."
         );
+        let wide = rows(&["a"; 7], vec![vec![Value::Int(1); 7]; 2], false);
+        assert_eq!(any(&wide), "The query returned 2 rows.");
     }
 }

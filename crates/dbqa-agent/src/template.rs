@@ -14,7 +14,7 @@
 //! Column names match case-insensitively; a column actually named `row_count` wins over
 //! the row count. A template that cannot be filled honestly (unknown column, no rows, a
 //! single-value placeholder over several rows, a truncated list) returns a
-//! [`TemplateError`], and the agent falls back to writing the answer with a second call.
+//! [`TemplateError`], and the agent answers with the deterministic sentence ([`crate::sentence`]) instead.
 
 use dbqa_core::{Rows, Value};
 

@@ -42,12 +42,37 @@ enum SqlRun {
 struct Attempts {
     count: u32,
     last: Option<Failure>,
+    /// The SQL of every attempt, whitespace-normalised.
+    tried: Vec<String>,
+}
+
+/// The `sql` argument of a `run_sql` call with its whitespace normalised.
+fn normalised_sql(call: &ToolCall) -> Option<String> {
+    let args = call.arguments_json().ok()?;
+    let sql = args.get("sql")?.as_str()?;
+    let words: Vec<&str> = sql
+        .trim()
+        .trim_end_matches(';')
+        .split_whitespace()
+        .collect();
+    Some(words.join(" "))
 }
 
 /// The most of the model's closing words an error carries.
 const REPLY_CHARS: usize = 300;
 
 impl Attempts {
+    /// Whether `call` runs SQL an earlier attempt already ran (and so failed with).
+    fn repeats_failed(&self, call: &ToolCall) -> bool {
+        self.last.is_some() && normalised_sql(call).is_some_and(|sql| self.tried.contains(&sql))
+    }
+
+    fn remember(&mut self, call: &ToolCall) {
+        if let Some(sql) = normalised_sql(call) {
+            self.tried.push(sql);
+        }
+    }
+
     /// The error when the model runs out of attempts or turns, or gives up in words
     /// (`reply`) after SQL that failed: no SQL succeeded, so the question failed.
     fn give_up(self, reply: Option<&str>) -> Error {
@@ -89,8 +114,15 @@ impl Turn<'_> {
                     None => Err(attempts.give_up(None)),
                 };
             }
+            // Calls read from the reply's text are the text: keeping both would show the
+            // model its SQL twice in the correction turn, and small models copy that.
+            let beside_calls = if reply.tool_calls.is_empty() {
+                String::new()
+            } else {
+                reply.content.clone().unwrap_or_default()
+            };
             request.messages.push(Message::assistant_tool_calls(
-                reply.content.clone().unwrap_or_default(),
+                beside_calls,
                 turn.tool_calls.clone(),
             ));
             let mut ran = None;
@@ -98,8 +130,14 @@ impl Turn<'_> {
                 let result = match (&ran, call.name.as_str()) {
                     (Some(_), _) => String::from("skipped: an earlier call answered"),
                     (None, DESCRIBE_TABLES) => self.describe(schema, call).await,
+                    (None, RUN_SQL) if attempts.repeats_failed(call) => {
+                        // The same SQL again will fail again; more turns only cost time.
+                        attempts.count += 1;
+                        return Err(attempts.give_up(None));
+                    }
                     (None, RUN_SQL) => {
                         attempts.count += 1;
+                        attempts.remember(call);
                         match self.run_sql(schema, call).await? {
                             SqlRun::Done(done) => {
                                 let message = if self.inner.config.safety.send_rows_to_llm {
@@ -166,13 +204,18 @@ impl Turn<'_> {
         {
             return Ok((reply, turn));
         }
-        // Tools answered in text: this server makes no tool calls. Its reply (often the
-        // tool definitions echoed back) is dropped rather than kept in the conversation,
-        // and the turn is asked again in text mode, as every later one will be.
+        // Tools answered in text: this server makes no tool calls, and every later turn
+        // uses text mode (a shorter prompt, without the tool definitions).
         tracing::info!(
             "the LLM server answered tools without a tool call: using LLM_TOOL_MODE=text from now on"
         );
         inner.tools_unsupported.store(true, Ordering::Relaxed);
+        if !turn.tool_calls.is_empty() {
+            // The call written as text is read like a native one: no second request.
+            return Ok((reply, turn));
+        }
+        // Nothing usable (often the tool definitions echoed back): the reply is dropped
+        // rather than kept in the conversation, and the turn is asked again in text mode.
         let reply = self.call_model(request, ToolMode::Text).await?;
         let turn = interpret_response(&reply, ToolMode::Text);
         Ok((reply, turn))
@@ -261,7 +304,7 @@ impl Turn<'_> {
             }),
             Err(e) => {
                 let error = e.to_string();
-                let hint = prompt::missing_column_hint(&error, &schema.schema, &accepted.tables);
+                let hint = crate::correction::hint(&error, &schema.schema, &accepted.tables);
                 Ok(SqlRun::Failed {
                     failure: Failure::Execution(error.clone()),
                     error,

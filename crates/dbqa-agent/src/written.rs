@@ -1,7 +1,7 @@
-//! The answer stage: the answer in words, per answer mode — the model's template filled
-//! from the rows, an earlier written answer when the rows are the same, the deterministic
-//! sentence for a simple result ([`crate::sentence`]), or a second (streamed) LLM call that
-//! writes it. In privacy mode (`SEND_ROWS_TO_LLM=false`) no call ever sees the rows: the
+//! The answer stage: the answer in words, per answer mode. In `template` mode (the
+//! default) no second call is made: the model's template filled from the rows, an earlier
+//! written answer when the rows are the same, else the deterministic sentence
+//! ([`crate::sentence`]). In `llm` mode a second (streamed) LLM call writes it. In privacy mode (`SEND_ROWS_TO_LLM=false`) no call ever sees the rows: the
 //! sentence answers whatever the result.
 
 use std::time::Instant;
@@ -38,13 +38,10 @@ impl Turn<'_> {
         if let Some(earlier) = earlier {
             return Ok((Some(earlier), false));
         }
-        if !self.inner.config.safety.send_rows_to_llm {
+        // Only `llm` mode pays for a second call: in `template` mode the rows themselves
+        // are the answer, and the sentence says what they hold.
+        if self.mode == AnswerMode::Template || !self.inner.config.safety.send_rows_to_llm {
             return Ok((Some(sentence::any(&ran.rows)), false));
-        }
-        if self.mode == AnswerMode::Template
-            && let Some(text) = sentence::simple(&ran.rows)
-        {
-            return Ok((Some(text), false));
         }
         Ok((self.write_answer(ran).await?, true))
     }

@@ -113,16 +113,11 @@ fn json_instructions(describe: bool) -> String {
 }
 
 fn text_instructions(describe: bool, templates: bool) -> String {
-    let mut text = String::from(
-        "Do not call functions. Answer a question about the data with exactly one SQL query \
-         in a ```sql fenced code block, never from memory. Only a message that is not about \
-         the data gets a plain-text reply.",
-    );
+    let mut text = String::from("Do not call functions: reply with the SQL in one ```sql block.");
     if templates {
         text.push_str(
-            " When a short sentence answers the question, add one line after the block: \
-             `Answer: <the sentence, with {column} where a result value goes>`, for example \
-             `Answer: There are {n} customers in France.`",
+            " When a sentence answers the question, add a line after the block: \
+             `Answer: <the sentence, with {column} where a result value goes>`.",
         );
     }
     if describe {
@@ -400,13 +395,29 @@ fn fenced(content: &str, languages: &[&str]) -> Option<String> {
     None
 }
 
-/// A JSON object: the whole text, a ```json fence, or the outermost braces.
+/// `{{…}}` as `{…}`: small models copy the doubled braces of the tool-call example in
+/// their chat template (`<tools>{{"name": …}}</tools>`).
+fn undoubled_braces(text: &str) -> String {
+    match text.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
+        Some(inner) => format!("{{{inner}}}"),
+        None => text.to_string(),
+    }
+}
+
+/// A JSON object: the whole text, the body of a `<tools>` or `<tool_call>` block (braces
+/// undoubled), a ```json fence, or the outermost braces.
 fn json_object(content: &str) -> Option<Map<String, Value>> {
     let parse = |text: &str| match serde_json::from_str::<Value>(text.trim()) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,
     };
     if let Some(map) = parse(content) {
+        return Some(map);
+    }
+    if let Some(map) = tagged(content, "tools")
+        .or_else(|| tagged(content, "tool_call"))
+        .and_then(|body| parse(&undoubled_braces(&body)))
+    {
         return Some(map);
     }
     if let Some(map) = fenced(content, &["json", ""]).and_then(|body| parse(&body)) {

@@ -256,7 +256,6 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 fn prompt(schema: &str, hints: &[String]) -> String {
     system_prompt(&PromptContext {
         dialect: Dialect::Sqlite,
-        max_rows: AgentConfig::defaults().safety.max_result_rows,
         schema,
         templates: true,
         hints,

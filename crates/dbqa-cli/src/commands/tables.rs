@@ -76,7 +76,6 @@ pub(crate) async fn run(args: TablesArgs) -> Result<u8, Failure> {
     let prompt = |text: &str| {
         system_prompt(&PromptContext {
             dialect: schema.dialect,
-            max_rows: config.safety.max_result_rows,
             schema: text,
             templates: true,
             hints: &context.hints,

@@ -110,8 +110,8 @@ setting_enum! {
 setting_enum! {
     /// How the natural-language answer is written (`ANSWER_MODE`).
     AnswerMode {
-        /// Fill the model's answer template locally (one LLM call), falling back to a
-        /// second call when the template is missing or cannot be filled.
+        /// One LLM call: fill the model's answer template locally, or, without a usable
+        /// one, answer with a sentence built from the rows.
         Template => "template",
         /// Always a second LLM call that writes the answer from the rows (streams tokens).
         Llm => "llm",

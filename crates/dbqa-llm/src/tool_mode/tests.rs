@@ -139,6 +139,17 @@ fn text_answers_in_every_shape() {
         ToolMode::Required,
         (&[], Some("Hi")),
     );
+    // Qwen2.5-Coder on llama.cpp without tool support copies its template's braces.
+    check(
+        "<tools>\n{{\"name\": \"run_sql\", \"arguments\": {\"sql\": \"SELECT name FROM singer\"}}}\n</tools>",
+        ToolMode::Auto,
+        (&[("run_sql", sql(q))], None),
+    );
+    check(
+        "<tool_call>\n{\"name\": \"run_sql\", \"arguments\": {\"sql\": \"SELECT name FROM singer\"}}\n</tool_call>",
+        ToolMode::Text,
+        (&[("run_sql", sql(q))], None),
+    );
     check(
         "functions.run_sql:\n{\"sql\": \"SELECT name FROM singer\"}",
         ToolMode::Auto,

@@ -139,7 +139,8 @@ async fn text_mode_reads_fenced_sql() {
         assert_eq!(sql_of(&sql_turn).as_deref(), Some(SQL), "{kind}");
         assert!(body.get("tools").is_none(), "{kind}");
         assert!(
-            body.to_string().contains("```sql fenced code block"),
+            body.to_string()
+                .contains("reply with the SQL in one ```sql block"),
             "{kind}"
         );
         let (plain, _) = turn(

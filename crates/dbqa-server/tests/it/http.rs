@@ -118,7 +118,8 @@ async fn query_options_are_honoured() {
 
 #[tokio::test]
 async fn stream_sends_events_in_order() {
-    let s = setup().await;
+    // `llm` mode: the written answer streams as tokens after the SQL and rows.
+    let s = setup_with(ServeOptions::default(), &[("ANSWER_MODE", "llm")]).await;
     s.fake.push(run_sql(
         "SELECT country, COUNT(*) AS n FROM customers GROUP BY country ORDER BY n DESC, country",
         None,

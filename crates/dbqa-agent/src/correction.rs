@@ -1,0 +1,187 @@
+//! What the correction turn is told besides the error, after a query failed on a name:
+//! the real columns of the tables it reads, and the join a column's table is missing.
+//! Small models repeat the same wrong name when only the error comes back.
+
+use dbqa_core::Schema;
+
+use crate::prompt::as_data;
+
+/// The hint for a failed query's `error`, given the `tables` it reads.
+pub(crate) fn hint(error: &str, schema: &Schema, tables: &[String]) -> Option<String> {
+    let join = unjoined_table_hint(error, schema, tables);
+    let columns = missing_column_hint(error, schema, tables);
+    match (join, columns) {
+        (Some(join), Some(columns)) => Some(format!("{join}\n{columns}")),
+        (join, columns) => join.or(columns),
+    }
+}
+
+/// Whether a database error says a column does not exist (SQLite, PostgreSQL,
+/// MySQL/MariaDB and SQL Server wordings).
+fn is_missing_column(error: &str) -> bool {
+    let error = error.to_ascii_lowercase();
+    error.contains("no such column")
+        || error.contains("unknown column")
+        || error.contains("invalid column name")
+        || (error.contains("column") && error.contains("does not exist"))
+}
+
+/// After a query failed on a column name: the real columns of the tables it reads, so
+/// the correction picks one of them instead of guessing again (small models repeat the
+/// same wrong name, `pet_type` for `PetType`, when only the error comes back).
+fn missing_column_hint(error: &str, schema: &Schema, tables: &[String]) -> Option<String> {
+    if !is_missing_column(error) {
+        return None;
+    }
+    let lines: Vec<String> = tables
+        .iter()
+        .filter_map(|name| schema.table(name))
+        .map(|table| {
+            let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            format!("{}({})", table.name, columns.join(", "))
+        })
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "The tables this query reads have exactly these columns; use one of them, qualified with the alias of the table that has it:\n{}",
+        as_data(&lines.join("\n"))
+    ))
+}
+
+/// After `t.c` failed because `t` is a table of the schema the query does not read: the
+/// join that brings it in, along a foreign key to one of the tables it does read.
+fn unjoined_table_hint(error: &str, schema: &Schema, tables: &[String]) -> Option<String> {
+    let qualifier = missing_qualifier(error)?;
+    let missing = schema.table(&qualifier)?;
+    let reads = |name: &str| {
+        tables.iter().any(|t| {
+            let last = t.rsplit('.').next().unwrap_or(t);
+            last.eq_ignore_ascii_case(name)
+        })
+    };
+    if reads(&missing.name) {
+        return None;
+    }
+    let mut joins = Vec::new();
+    for read in tables.iter().filter_map(|t| schema.table(t)) {
+        for fk in read.foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
+            if fk.referenced_table.eq_ignore_ascii_case(&missing.name) {
+                joins.push(format!(
+                    "JOIN {m} ON {m}.{} = {}.{}",
+                    fk.referenced_columns[0],
+                    read.name,
+                    fk.columns[0],
+                    m = missing.name
+                ));
+            }
+        }
+        for fk in missing
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.columns.len() == 1)
+        {
+            if fk.referenced_table.eq_ignore_ascii_case(&read.name) {
+                joins.push(format!(
+                    "JOIN {m} ON {m}.{} = {}.{}",
+                    fk.columns[0],
+                    read.name,
+                    fk.referenced_columns[0],
+                    m = missing.name
+                ));
+            }
+        }
+    }
+    let mut text = format!("`{}` is not in the query's FROM clause.", missing.name);
+    if let Some(join) = joins.first() {
+        text.push_str(&format!(" Join it: {join}"));
+    }
+    Some(text)
+}
+
+/// The table part of the name an error says is missing: `t` in SQLite's `no such
+/// column: t.c`, MySQL's `Unknown column 't.c'`, PostgreSQL's `missing FROM-clause entry
+/// for table "t"`.
+fn missing_qualifier(error: &str) -> Option<String> {
+    let lower = error.to_ascii_lowercase();
+    if let Some(at) = lower.find("missing from-clause entry for table") {
+        let rest = &error[at..];
+        let name = rest.split('"').nth(1)?;
+        return Some(name.to_string());
+    }
+    if !is_missing_column(error) {
+        return None;
+    }
+    error
+        .split_whitespace()
+        .map(|word| {
+            word.trim_matches(|c: char| matches!(c, '\'' | '"' | '`' | ',' | ':' | '(' | ')'))
+        })
+        .find_map(|word| {
+            let (table, column) = word.split_once('.')?;
+            (!table.is_empty() && !column.is_empty() && !column.contains('.'))
+                .then(|| table.to_string())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::shop;
+
+    #[test]
+    fn missing_column_errors_get_the_real_columns() {
+        let schema = shop();
+        let tables = ["orders".to_string(), "Customers".to_string()];
+        for error in [
+            "query failed: no such column: o.customer (code 1)",
+            "query failed: column \"customer\" does not exist (code 42703)",
+            "query failed: Unknown column 'customer' in 'field list' (code 1054)",
+            "query failed: Invalid column name 'customer'. (code 207)",
+        ] {
+            let hint = hint(error, &schema, &tables).expect(error);
+            assert!(
+                hint.contains("orders(id, customer_id, employee_id, order_date, status"),
+                "{hint}"
+            );
+            assert!(
+                hint.contains("\ncustomers(id, name, email, country, city, created_at)"),
+                "{hint}"
+            );
+            assert!(
+                hint.contains("<data>") && hint.ends_with("</data>"),
+                "{hint}"
+            );
+        }
+        assert_eq!(hint("no such table: x", &schema, &tables), None);
+        assert_eq!(
+            hint("no such column: x", &schema, &["nowhere".to_string()]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_column_of_a_table_not_joined_gets_the_join() {
+        let schema = shop();
+        let tables = ["orders".to_string()];
+        for error in [
+            "query failed: no such column: customers.country (code 1)",
+            "query failed: missing FROM-clause entry for table \"customers\" (code 42P01)",
+            "query failed: Unknown column 'customers.country' in 'field list' (code 1054)",
+        ] {
+            let hint = hint(error, &schema, &tables).expect(error);
+            assert!(
+                hint.starts_with("`customers` is not in the query's FROM clause. Join it: JOIN customers ON customers.id = orders.customer_id"),
+                "{hint}"
+            );
+        }
+        // A table the query reads, or a name that is no table, gets no join.
+        let read = ["orders".to_string(), "customers".to_string()];
+        let hint_read =
+            hint("no such column: customers.nation", &schema, &read).unwrap_or_default();
+        assert!(!hint_read.contains("FROM clause"), "{hint_read}");
+        let alias = hint("no such column: o.nation", &schema, &tables).unwrap_or_default();
+        assert!(!alias.contains("FROM clause"), "{alias}");
+    }
+}
