@@ -102,8 +102,13 @@ async fn chat_page_in_headless_chromium() {
         "live in ",
         "France.",
     ]));
-    fake.push(run_sql(FRANCE, Some("There are {n} customers in France.")));
-    let agent = agent(&db, &fake, &[]).await;
+    fake.push(run_sql(FRANCE, None));
+    fake.push(Reply::stream_text([
+        "There are ",
+        "many customers in France.",
+    ]));
+    // `llm` mode, so the page shows a written answer arriving token by token.
+    let agent = agent(&db, &fake, &[("ANSWER_MODE", "llm")]).await;
     let server = Server::start(agent, ServeOptions::default()).await;
     let screenshot = screenshots().join("chat-page.png");
     let report = run_script(&harness, "chat.mjs", &server, &[&screenshot], &[]).await;
@@ -136,9 +141,11 @@ async fn chat_page_in_headless_chromium() {
     // The page kept its session: the follow-up reached the LLM with the first exchange.
     let session = report["session"].as_str().unwrap_or("");
     assert!(session.starts_with("web-"), "{report}");
-    let last = fake.requests().last().cloned().expect("requests");
+    // The follow-up's SQL-writing call (the last request wrote its answer).
+    let requests = fake.requests();
+    let follow_up = requests.iter().rev().nth(1).cloned().expect("requests");
     assert!(
-        last.body["messages"]
+        follow_up.body["messages"]
             .to_string()
             .contains("Which countries do our customers come from?"),
         "the follow-up lost the session"
