@@ -2,7 +2,7 @@
 //! the real columns of the tables it reads, and the join a column's table is missing.
 //! Small models repeat the same wrong name when only the error comes back.
 
-use dbqa_core::Schema;
+use dbqa_core::{Schema, Table};
 
 use crate::prompt::as_data;
 
@@ -55,49 +55,46 @@ fn missing_column_hint(error: &str, schema: &Schema, tables: &[String]) -> Optio
 fn unjoined_table_hint(error: &str, schema: &Schema, tables: &[String]) -> Option<String> {
     let qualifier = missing_qualifier(error)?;
     let missing = schema.table(&qualifier)?;
-    let reads = |name: &str| {
-        tables.iter().any(|t| {
-            let last = t.rsplit('.').next().unwrap_or(t);
-            last.eq_ignore_ascii_case(name)
-        })
-    };
-    if reads(&missing.name) {
+    let already_read = tables.iter().any(|t| {
+        let last = t.rsplit('.').next().unwrap_or(t);
+        last.eq_ignore_ascii_case(&missing.name)
+    });
+    if already_read {
         return None;
     }
-    let mut joins = Vec::new();
-    for read in tables.iter().filter_map(|t| schema.table(t)) {
-        for fk in read.foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
-            if fk.referenced_table.eq_ignore_ascii_case(&missing.name) {
-                joins.push(format!(
-                    "JOIN {m} ON {m}.{} = {}.{}",
-                    fk.referenced_columns[0],
-                    read.name,
-                    fk.columns[0],
-                    m = missing.name
-                ));
-            }
-        }
-        for fk in missing
-            .foreign_keys
-            .iter()
-            .filter(|fk| fk.columns.len() == 1)
-        {
-            if fk.referenced_table.eq_ignore_ascii_case(&read.name) {
-                joins.push(format!(
-                    "JOIN {m} ON {m}.{} = {}.{}",
-                    fk.columns[0],
-                    read.name,
-                    fk.referenced_columns[0],
-                    m = missing.name
-                ));
-            }
-        }
-    }
+    let join = tables
+        .iter()
+        .filter_map(|t| schema.table(t))
+        .find_map(|read| foreign_key_join(read, missing));
     let mut text = format!("`{}` is not in the query's FROM clause.", missing.name);
-    if let Some(join) = joins.first() {
+    if let Some(join) = join {
         text.push_str(&format!(" Join it: {join}"));
     }
     Some(text)
+}
+
+/// `JOIN missing ON …` along a single-column foreign key between `read` and `missing`,
+/// in either direction.
+fn foreign_key_join(read: &Table, missing: &Table) -> Option<String> {
+    let m = &missing.name;
+    let inward = single_column_keys(read)
+        .find(|(_, target, _)| target.eq_ignore_ascii_case(m))
+        .map(|(from, _, to)| format!("JOIN {m} ON {m}.{to} = {}.{from}", read.name));
+    inward.or_else(|| {
+        single_column_keys(missing)
+            .find(|(_, target, _)| target.eq_ignore_ascii_case(&read.name))
+            .map(|(from, _, to)| format!("JOIN {m} ON {m}.{from} = {}.{to}", read.name))
+    })
+}
+
+/// `(column, referenced table, referenced column)` of each single-column foreign key.
+fn single_column_keys(table: &Table) -> impl Iterator<Item = (&str, &str, &str)> {
+    table.foreign_keys.iter().filter_map(|fk| {
+        match (fk.columns.as_slice(), fk.referenced_columns.as_slice()) {
+            ([from], [to]) => Some((from.as_str(), fk.referenced_table.as_str(), to.as_str())),
+            _ => None,
+        }
+    })
 }
 
 /// The table part of the name an error says is missing: `t` in SQLite's `no such

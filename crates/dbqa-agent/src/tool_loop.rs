@@ -62,9 +62,10 @@ fn normalised_sql(call: &ToolCall) -> Option<String> {
 const REPLY_CHARS: usize = 300;
 
 impl Attempts {
-    /// Whether `call` runs SQL an earlier attempt already ran (and so failed with).
+    /// Whether `call` runs SQL an earlier attempt already ran (and so failed with: a
+    /// successful attempt ends the loop).
     fn repeats_failed(&self, call: &ToolCall) -> bool {
-        self.last.is_some() && normalised_sql(call).is_some_and(|sql| self.tried.contains(&sql))
+        normalised_sql(call).is_some_and(|sql| self.tried.contains(&sql))
     }
 
     fn remember(&mut self, call: &ToolCall) {
