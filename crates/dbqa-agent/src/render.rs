@@ -205,12 +205,18 @@ pub fn render_table(table: &Table, samples: Option<&SampleValues>) -> String {
         if single_pk.is_some_and(|pk| pk.eq_ignore_ascii_case(&column.name)) {
             part.push_str(" PK");
         }
+        // Schemas sometimes declare the same key twice; the model needs it once.
+        let mut targets: Vec<String> = Vec::new();
         for fk in table.foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
             if fk.columns[0].eq_ignore_ascii_case(&column.name) {
                 let target = fk.referenced_columns.first().map_or("?", String::as_str);
-                part.push_str(&format!(" -> {}.{target}", fk.referenced_table));
+                let target = format!(" -> {}.{target}", fk.referenced_table);
+                if !targets.contains(&target) {
+                    targets.push(target);
+                }
             }
         }
+        part.push_str(&targets.concat());
         if let Some(values) = column_samples(table, table_samples, &column.name) {
             part.push_str(&format!(" {}", render_values(values)));
         }
@@ -300,6 +306,23 @@ mod tests {
     fn partial_schema_lists_the_rest() {
         let schema = wide();
         insta::assert_snapshot!(render_schema(&schema, &["orders", "customers"], None));
+    }
+
+    #[test]
+    fn a_key_declared_twice_is_shown_once() {
+        let table = crate::testutil::table(
+            "pets",
+            &["pet_id"],
+            &["pet_id integer", "owner_id integer"],
+            &[
+                ("owner_id", "owners", "owner_id"),
+                ("owner_id", "owners", "owner_id"),
+            ],
+        );
+        assert_eq!(
+            render_table(&table, None),
+            "pets(pet_id integer PK, owner_id integer -> owners.owner_id)"
+        );
     }
 
     #[test]
