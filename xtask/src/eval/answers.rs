@@ -499,6 +499,8 @@ struct Args {
     sample: Option<usize>,
     offset: usize,
     limit: Option<usize>,
+    /// `--questions`: only these set indices (the `#N` a run prints).
+    only: Option<Vec<usize>>,
     name: Option<String>,
     presets: Vec<Preset>,
     setup: Setup,
@@ -512,6 +514,7 @@ fn parse(args: &[String]) -> Result<Args> {
         sample: None,
         offset: 0,
         limit: None,
+        only: None,
         name: None,
         presets: vec![Preset::Default],
         setup: Setup {
@@ -540,6 +543,17 @@ fn parse(args: &[String]) -> Result<Args> {
             "--sample" => out.sample = Some(super::number(&mut it, arg)?),
             "--limit" => out.limit = Some(super::number(&mut it, arg)?),
             "--offset" => out.offset = super::number(&mut it, arg)?,
+            "--questions" => {
+                let list = super::value(&mut it, arg)?;
+                let indices = list
+                    .split(',')
+                    .map(|n| n.trim().trim_start_matches('#').parse::<usize>())
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .with_context(|| {
+                        format!("--questions takes indices like 3,17,40, not `{list}`")
+                    })?;
+                out.only = Some(indices);
+            }
             "--llm-base-url" => out.setup.base_url = super::value(&mut it, arg)?,
             "--model" => out.setup.model = super::value(&mut it, arg)?,
             "--name" => out.name = Some(super::value(&mut it, arg)?),
@@ -637,11 +651,12 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     };
     let examples: Vec<(usize, Example)> = selected
         .into_iter()
+        .filter(|(index, _)| args.only.as_ref().is_none_or(|only| only.contains(index)))
         .skip(args.offset)
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
     if examples.is_empty() {
-        bail!("no questions selected (check --set, --offset and --limit)");
+        bail!("no questions selected (check --set, --questions, --offset and --limit)");
     }
     let base_name = args
         .name
