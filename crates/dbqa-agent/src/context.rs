@@ -144,6 +144,7 @@ impl Turn<'_> {
             .iter()
             .map(|e| (e.question.clone(), e.sql.clone()))
             .collect();
+        let today = prompt::today();
         let ctx = PromptContext {
             dialect: schema.schema.dialect,
             schema: &context.text,
@@ -152,6 +153,7 @@ impl Turn<'_> {
             glossary: &context.glossary,
             examples: &examples,
             options: &self.inner.prompt,
+            today: Some(&today),
         };
         let mut messages = std::mem::take(&mut self.history);
         messages.push(Message::user(self.question));

@@ -1,19 +1,130 @@
 //! What the correction turn is told besides the error, after a query failed on a name:
-//! the real columns of the tables it reads, and the join a column's table is missing.
-//! Small models repeat the same wrong name when only the error comes back.
+//! the real columns of the tables it reads, the join a column's table is missing, and the
+//! dialect's own spelling of a function carried over from another one. Small models
+//! repeat the same wrong name when only the error comes back.
 
-use dbqa_core::{Schema, Table};
+use dbqa_core::{Dialect, Schema, Table};
 
 use crate::prompt::as_data;
 
 /// The hint for a failed query's `error`, given the `tables` it reads.
 pub(crate) fn hint(error: &str, schema: &Schema, tables: &[String]) -> Option<String> {
-    let join = unjoined_table_hint(error, schema, tables);
-    let columns = missing_column_hint(error, schema, tables);
-    match (join, columns) {
-        (Some(join), Some(columns)) => Some(format!("{join}\n{columns}")),
-        (join, columns) => join.or(columns),
+    let hints: Vec<String> = [
+        unjoined_table_hint(error, schema, tables),
+        missing_column_hint(error, schema, tables),
+        unknown_function(error).and_then(|name| function_hint([name], schema.dialect)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!hints.is_empty()).then(|| hints.join("\n"))
+}
+
+/// Functions models carry over from another dialect, with how `dialect` writes them
+/// (`x` the argument, `a`, `b` two dates).
+const EQUIVALENTS: &[(&str, Dialect, &str)] = &[
+    (
+        "YEAR",
+        Dialect::Sqlite,
+        "strftime('%Y', x) (text: CAST(strftime('%Y', x) AS INTEGER) for a number)",
+    ),
+    (
+        "MONTH",
+        Dialect::Sqlite,
+        "strftime('%m', x) (text, '01' to '12')",
+    ),
+    ("DAY", Dialect::Sqlite, "strftime('%d', x)"),
+    ("DAYOFMONTH", Dialect::Sqlite, "strftime('%d', x)"),
+    ("DATE_FORMAT", Dialect::Sqlite, "strftime('%Y-%m', x)"),
+    ("TO_CHAR", Dialect::Sqlite, "strftime('%Y-%m', x)"),
+    (
+        "DATE_TRUNC",
+        Dialect::Sqlite,
+        "strftime('%Y-%m', x) or date(x, 'start of month')",
+    ),
+    (
+        "EXTRACT",
+        Dialect::Sqlite,
+        "strftime('%Y', x) for the year, '%m' the month",
+    ),
+    (
+        "DATEDIFF",
+        Dialect::Sqlite,
+        "julianday(a) - julianday(b) (days)",
+    ),
+    ("NOW", Dialect::Sqlite, "datetime('now')"),
+    ("CURDATE", Dialect::Sqlite, "date('now')"),
+    ("GETDATE", Dialect::Sqlite, "datetime('now')"),
+    ("YEAR", Dialect::Postgres, "EXTRACT(YEAR FROM x)"),
+    ("MONTH", Dialect::Postgres, "EXTRACT(MONTH FROM x)"),
+    ("DAY", Dialect::Postgres, "EXTRACT(DAY FROM x)"),
+    ("DATE_FORMAT", Dialect::Postgres, "to_char(x, 'YYYY-MM')"),
+    ("STRFTIME", Dialect::Postgres, "to_char(x, 'YYYY-MM')"),
+    ("DATEDIFF", Dialect::Postgres, "a::date - b::date (days)"),
+    (
+        "JULIANDAY",
+        Dialect::Postgres,
+        "a::date - b::date (days between two dates)",
+    ),
+    ("CURDATE", Dialect::Postgres, "CURRENT_DATE"),
+    ("GETDATE", Dialect::Postgres, "now()"),
+    ("IFNULL", Dialect::Postgres, "COALESCE(x, y)"),
+    ("STRFTIME", Dialect::MySql, "DATE_FORMAT(x, '%Y-%m')"),
+    ("TO_CHAR", Dialect::MySql, "DATE_FORMAT(x, '%Y-%m')"),
+    ("JULIANDAY", Dialect::MySql, "DATEDIFF(a, b) (days)"),
+    ("DATE_TRUNC", Dialect::MySql, "DATE_FORMAT(x, '%Y-%m-01')"),
+    ("STRFTIME", Dialect::MsSql, "FORMAT(x, 'yyyy-MM')"),
+    ("DATE_FORMAT", Dialect::MsSql, "FORMAT(x, 'yyyy-MM')"),
+    ("JULIANDAY", Dialect::MsSql, "DATEDIFF(day, b, a)"),
+    ("NOW", Dialect::MsSql, "GETDATE()"),
+];
+
+/// For functions `dialect` does not have (refused by the guard, or unknown to the
+/// database): how the dialect writes them, when that is known.
+pub(crate) fn function_hint<'n>(
+    names: impl IntoIterator<Item = &'n str>,
+    dialect: Dialect,
+) -> Option<String> {
+    let lines: Vec<String> = names
+        .into_iter()
+        .filter_map(|name| {
+            let bare = name.rsplit('.').next().unwrap_or(name);
+            EQUIVALENTS
+                .iter()
+                .find(|(f, d, _)| *d == dialect && f.eq_ignore_ascii_case(bare))
+                .map(|(f, _, instead)| {
+                    format!("{} has no {f}(): write {instead}.", dialect.display_name())
+                })
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// The function a database error says does not exist: SQLite's `no such function: X`,
+/// PostgreSQL's `function x(date) does not exist`, MySQL's `FUNCTION db.x does not
+/// exist`, SQL Server's `'x' is not a recognized built-in function name`.
+fn unknown_function(error: &str) -> Option<&str> {
+    let lower = error.to_ascii_lowercase();
+    let name_at = |at: usize| {
+        let rest = error.get(at..)?.trim_start();
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len());
+        Some(&rest[..end]).filter(|n| !n.is_empty())
+    };
+    if let Some(at) = lower.find("no such function:") {
+        return name_at(at + "no such function:".len());
     }
+    if lower.contains("does not exist")
+        && let Some(at) = lower.find("function ")
+    {
+        return name_at(at + "function ".len());
+    }
+    if let Some(at) = lower.find("is not a recognized built-in function name") {
+        let quoted = error.get(..at)?.trim_end().trim_end_matches('\'');
+        return quoted.rsplit('\'').next().filter(|n| !n.is_empty());
+    }
+    None
 }
 
 /// Whether a database error says a column does not exist (SQLite, PostgreSQL,
@@ -154,6 +265,49 @@ mod tests {
         assert_eq!(hint("no such table: x", &schema, &tables), None);
         assert_eq!(
             hint("no such column: x", &schema, &["nowhere".to_string()]),
+            None
+        );
+    }
+
+    #[test]
+    fn functions_of_another_dialect_get_this_dialects_spelling() {
+        let mut schema = shop();
+        for (dialect, error, expected) in [
+            (
+                Dialect::Sqlite,
+                "query failed: no such function: YEAR (code 1)",
+                "SQLite has no YEAR(): write strftime('%Y', x)",
+            ),
+            (
+                Dialect::Postgres,
+                "query failed: function strftime(unknown, date) does not exist (code 42883)",
+                "PostgreSQL has no STRFTIME(): write to_char(x, 'YYYY-MM')",
+            ),
+            (
+                Dialect::MySql,
+                "query failed: FUNCTION shop.julianday does not exist (code 1305)",
+                "has no JULIANDAY(): write DATEDIFF(a, b)",
+            ),
+            (
+                Dialect::MsSql,
+                "query failed: 'strftime' is not a recognized built-in function name. (code 195)",
+                "has no STRFTIME(): write FORMAT(x, 'yyyy-MM')",
+            ),
+        ] {
+            schema.dialect = dialect;
+            let hint = hint(error, &schema, &[]).expect(error);
+            assert!(hint.contains(expected), "{dialect:?}: {hint}");
+        }
+        assert_eq!(
+            function_hint(["year"], Dialect::Sqlite).map(|h| h.starts_with("SQLite has no YEAR()")),
+            Some(true)
+        );
+        // A function the dialect has, or one with no known spelling, gets no hint.
+        assert_eq!(function_hint(["strftime"], Dialect::Sqlite), None);
+        assert_eq!(function_hint(["frobnicate"], Dialect::Postgres), None);
+        schema.dialect = Dialect::Sqlite;
+        assert_eq!(
+            hint("query failed: no such function: frobnicate", &schema, &[]),
             None
         );
     }

@@ -109,6 +109,13 @@ pub struct PromptContext<'a> {
     pub examples: &'a [(String, String)],
     /// Which rules to state.
     pub options: &'a PromptOptions,
+    /// Today's date (`2026-12-02`), so that "last year" or "this month" has a meaning.
+    pub today: Option<&'a str>,
+}
+
+/// Today's date on this machine as the prompt states it (`2026-12-02`).
+pub fn today() -> String {
+    chrono::Local::now().date_naive().to_string()
 }
 
 /// The system prompt for the SQL-writing call.
@@ -122,6 +129,9 @@ pub fn system_prompt(ctx: &PromptContext<'_>) -> String {
     let mut out = format!(
         "You write one {dialect} query that answers the user's question about this database.\n"
     );
+    if let Some(today) = ctx.today {
+        out.push_str(&format!("Today is {today}.\n"));
+    }
     for rule in &ctx.options.rules {
         let text = match rule {
             Rule::ReadOnly => String::from("Only a read-only SELECT; writes and DDL are refused."),
@@ -317,6 +327,31 @@ pub fn sql_error_message(error: &str, hint: Option<&str>) -> String {
     out
 }
 
+/// The `sql` argument of a `run_sql` call as the model wrote it (its raw arguments when
+/// they hold none).
+pub(crate) fn run_sql_argument(call: &dbqa_core::ToolCall) -> String {
+    call.arguments_json()
+        .ok()
+        .and_then(|args| args.get("sql").and_then(|v| v.as_str()).map(str::to_string))
+        .unwrap_or_else(|| call.arguments.clone())
+}
+
+/// A failed attempt asked again as one user message (text mode): the question, the SQL
+/// that failed, the error and the hint.
+pub fn correction_message(question: &str, sql: &str, error: &str, hint: Option<&str>) -> String {
+    let mut out = format!(
+        "{question}\n\nThis query fails:\n```sql\n{}\n```\nThe error:\n{}\n",
+        sql.trim(),
+        as_data(error)
+    );
+    if let Some(hint) = hint {
+        out.push_str(hint);
+        out.push('\n');
+    }
+    out.push_str("Write a corrected query.");
+    out
+}
+
 /// The request for the second call, which writes the answer from the rows.
 pub fn answer_request(model: &str, question: &str, sql: &str, rows: &Rows) -> ChatRequest {
     let system = "You write the answer to a question about a database, from the query result you are given. \
@@ -380,6 +415,7 @@ mod tests {
                 glossary: &[],
                 examples: &[],
                 options: &options,
+                today: None,
             };
             insta::assert_snapshot!(name, system_prompt(&ctx));
         }
@@ -396,8 +432,10 @@ mod tests {
             glossary: &[String::from("revenue: t.a — the amount")],
             examples: &[],
             options: &options,
+            today: Some("2026-12-02"),
         };
         let prompt = system_prompt(&ctx);
+        assert!(prompt.contains("\nToday is 2026-12-02.\n"), "{prompt}");
         assert!(!prompt.contains("foreign keys"), "{prompt}");
         assert!(
             prompt.contains("only when the question asks for a few"),

@@ -7,7 +7,7 @@ use std::time::Instant;
 use std::sync::atomic::Ordering;
 
 use dbqa_core::{ChatRequest, DatabaseError, Message, ToolCall, ToolMode};
-use dbqa_guard::Warning;
+use dbqa_guard::{Violation, Warning};
 use dbqa_llm::{interpret_response, prepare_request};
 
 use crate::prompt::{self, DESCRIBE_TABLES, RUN_SQL};
@@ -96,6 +96,18 @@ impl Attempts {
     }
 }
 
+/// Replaces the failed turn (the model's SQL and its error, the last two messages) and
+/// the message before it, when that is the one at `restated` (the question or the last
+/// correction), with `message`; returns where it stands.
+fn restate(messages: &mut Vec<Message>, restated: usize, message: String) -> usize {
+    messages.truncate(messages.len().saturating_sub(2));
+    if restated + 1 == messages.len() {
+        messages.truncate(restated);
+    }
+    messages.push(Message::user(message));
+    messages.len() - 1
+}
+
 impl Turn<'_> {
     /// Model turns until SQL runs or the model replies without SQL.
     pub(crate) async fn tool_loop(
@@ -105,6 +117,9 @@ impl Turn<'_> {
     ) -> Result<Outcome> {
         let max_attempts = self.inner.config.max_retries + 1;
         let mut attempts = Attempts::default();
+        // The message a text-mode correction replaces: the question, then the last
+        // correction (each restates the question).
+        let mut restated_at = request.messages.len().saturating_sub(1);
         for _turn in 0..max_attempts + EXTRA_TURNS {
             let (reply, turn) = self.model_turn(&request).await?;
             if turn.tool_calls.is_empty() {
@@ -127,6 +142,7 @@ impl Turn<'_> {
                 turn.tool_calls.clone(),
             ));
             let mut ran = None;
+            let mut correction = None;
             for call in &turn.tool_calls {
                 let result = match (&ran, call.name.as_str()) {
                     (Some(_), _) => String::from("skipped: an earlier call answered"),
@@ -155,6 +171,12 @@ impl Turn<'_> {
                                 hint,
                             } => {
                                 attempts.last = Some(failure);
+                                correction = Some(prompt::correction_message(
+                                    self.question,
+                                    &prompt::run_sql_argument(call),
+                                    &error,
+                                    hint.as_deref(),
+                                ));
                                 prompt::sql_error_message(&error, hint.as_deref())
                             }
                         }
@@ -173,9 +195,22 @@ impl Turn<'_> {
             if attempts.count >= max_attempts {
                 return Err(attempts.give_up(None));
             }
+            if let Some(message) = correction.filter(|_| self.asks_corrections_afresh(&turn)) {
+                restated_at = restate(&mut request.messages, restated_at, message);
+            }
             self.status("correcting SQL");
         }
         Err(attempts.give_up(None))
+    }
+
+    /// Whether a failed attempt is asked for again as one new user message rather than as
+    /// the conversation's next turn: in `text` mode, for a turn that only ran SQL. Small
+    /// models without tool calls mostly copy their own last reply when the conversation
+    /// continues; a message that shows the failed SQL as the user's gets a new query.
+    fn asks_corrections_afresh(&self, turn: &dbqa_llm::ModelTurn) -> bool {
+        self.inner.tool_mode() == ToolMode::Text
+            && turn.tool_calls.len() == 1
+            && turn.tool_calls.iter().all(|c| c.name == RUN_SQL)
     }
 
     /// One model turn. In `auto` mode, a server that answers tools without a native tool
@@ -274,7 +309,17 @@ impl Turn<'_> {
             .map(str::to_string);
         let accepted = match self.check_sql(schema, sql) {
             Ok(accepted) => accepted,
-            Err(rejection) => return invalid(&rejection.to_string()),
+            Err(rejection) => {
+                let functions = rejection.violations.iter().filter_map(|v| match v {
+                    Violation::ForbiddenFunction { name } => Some(name.as_str()),
+                    _ => None,
+                });
+                return Ok(SqlRun::Failed {
+                    failure: Failure::Validation(rejection.to_string()),
+                    error: rejection.to_string(),
+                    hint: crate::correction::function_hint(functions, schema.schema.dialect),
+                });
+            }
         };
         self.emit(AgentEvent::Sql {
             sql: accepted.sql.clone(),

@@ -262,6 +262,7 @@ fn prompt(schema: &str, hints: &[String]) -> String {
         glossary: &[],
         examples: &[],
         options: &PromptOptions::default(),
+        today: None,
     })
 }
 

@@ -4,7 +4,7 @@
 
 use dbqa_agent::context::{ContextSettings, schema_context};
 use dbqa_agent::glossary::Glossary;
-use dbqa_agent::prompt::{PromptContext, PromptOptions, system_prompt};
+use dbqa_agent::prompt::{PromptContext, PromptOptions, system_prompt, today};
 use dbqa_agent::render::SchemaFormat;
 use dbqa_agent::selection::{SchemaTerms, ScoredTable};
 use dbqa_agent::values::ValueIndex;
@@ -73,6 +73,7 @@ pub(crate) async fn run(args: TablesArgs) -> Result<u8, Failure> {
         &args.question,
     );
     let options = PromptOptions::default();
+    let today = today();
     let prompt = |text: &str| {
         system_prompt(&PromptContext {
             dialect: schema.dialect,
@@ -82,6 +83,7 @@ pub(crate) async fn run(args: TablesArgs) -> Result<u8, Failure> {
             glossary: &context.glossary,
             examples: &[],
             options: &options,
+            today: Some(&today),
         })
     };
     let bpe = tiktoken_rs::o200k_base()
