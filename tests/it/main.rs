@@ -54,6 +54,7 @@ on_every_backend!(
     auto_mode_falls_back_to_text,
     auto_mode_reads_a_call_written_as_text,
     text_mode_correction_is_one_new_message,
+    foreign_date_function_gets_the_dialects_spelling,
     repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,

@@ -498,6 +498,43 @@ pub async fn auto_mode_reads_a_call_written_as_text(db: TestDb) {
     );
 }
 
+/// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, `strftime` on
+/// MySQL): the guard refuses it and the correction names this dialect's spelling.
+pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {
+    let (foreign, native, expected) = match db.backend {
+        Backend::Sqlite => (
+            "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024",
+            "SELECT COUNT(*) AS n FROM orders WHERE strftime('%Y', order_date) = '2024'",
+            "SQLite has no YEAR(): write strftime('%Y', x)",
+        ),
+        Backend::Postgres => (
+            "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024",
+            "SELECT COUNT(*) AS n FROM orders WHERE EXTRACT(YEAR FROM order_date) = 2024",
+            "PostgreSQL has no YEAR(): write EXTRACT(YEAR FROM x)",
+        ),
+        Backend::MySql => (
+            "SELECT COUNT(*) AS n FROM orders WHERE strftime('%Y', order_date) = '2024'",
+            "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024",
+            "has no STRFTIME(): write DATE_FORMAT(x, '%Y-%m')",
+        ),
+    };
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(foreign, None));
+    fake.push(run_sql(native, None));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent
+        .query("How many orders were placed in 2024?")
+        .await
+        .expect("corrected");
+    assert_eq!(response.llm_calls, 2);
+    assert_eq!(response.row_count, 1);
+    let retry = messages_text(&fake.requests()[1].body);
+    assert!(
+        retry.contains("is not allowed") && retry.contains(expected),
+        "{retry}"
+    );
+}
+
 /// In `text` mode a failed attempt is asked again as one user message (the question, the
 /// SQL that failed, the error), not as the conversation's next turn: the model does not
 /// see the failed SQL as its own reply to copy.
