@@ -1,6 +1,7 @@
 //! What the correction turn is told besides the error, after a query failed on a name:
-//! the real columns of the tables it reads, the join a column's table is missing, and the
-//! dialect's own spelling of a function carried over from another one. Small models
+//! the real columns of the tables it reads, the join a column's table is missing, the
+//! tables there are when it named one that is not, and the dialect's own spelling of a
+//! function carried over from another one. Small models
 //! repeat the same wrong name when only the error comes back.
 
 use dbqa_core::{Dialect, Schema, Table};
@@ -13,6 +14,7 @@ pub(crate) fn hint(error: &str, schema: &Schema, tables: &[String]) -> Option<St
         unjoined_table_hint(error, schema, tables),
         missing_column_hint(error, schema, tables),
         unknown_function(error).and_then(|name| function_hint([name], schema.dialect)),
+        missing_table(error).and_then(|name| missing_table_hint(name, schema)),
     ]
     .into_iter()
     .flatten()
@@ -125,6 +127,60 @@ fn unknown_function(error: &str) -> Option<&str> {
         return quoted.rsplit('\'').next().filter(|n| !n.is_empty());
     }
     None
+}
+
+/// Most table names a missing-table hint lists.
+const TABLES_LISTED: usize = 12;
+
+/// After a query named a table that does not exist: the schema's tables, closest names
+/// first (`customer` for `customers`, or a table made up for what is a column).
+fn missing_table_hint(name: &str, schema: &Schema) -> Option<String> {
+    let bare = name.rsplit('.').next().unwrap_or(name).to_lowercase();
+    let mut tables: Vec<(f64, &str)> = schema
+        .tables
+        .iter()
+        .map(|t| {
+            (
+                strsim::jaro_winkler(&t.name.to_lowercase(), &bare),
+                t.name.as_str(),
+            )
+        })
+        .collect();
+    if tables.is_empty() {
+        return None;
+    }
+    tables.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let names: Vec<&str> = tables.iter().take(TABLES_LISTED).map(|(_, n)| *n).collect();
+    Some(format!(
+        "There is no table `{bare}`. Use only these tables (or a column of one of them):\n{}",
+        as_data(&names.join(", "))
+    ))
+}
+
+/// The table a database error says does not exist: SQLite's `no such table: x`,
+/// PostgreSQL's `relation "x" does not exist`, MySQL's `Table 'db.x' doesn't exist`, SQL
+/// Server's `Invalid object name 'x'`.
+fn missing_table(error: &str) -> Option<&str> {
+    let lower = error.to_ascii_lowercase();
+    if let Some(at) = lower.find("no such table:") {
+        let rest = error.get(at + "no such table:".len()..)?.trim_start();
+        return rest.split_whitespace().next().filter(|n| !n.is_empty());
+    }
+    let quoted = |marker: &str, quote: char| {
+        let at = lower.find(marker)?;
+        error
+            .get(at + marker.len()..)?
+            .split(quote)
+            .nth(1)
+            .filter(|n| !n.is_empty())
+    };
+    if lower.contains("does not exist") && lower.contains("relation") {
+        return quoted("relation", '"');
+    }
+    if lower.contains("doesn't exist") {
+        return quoted("table", '\'');
+    }
+    quoted("invalid object name", '\'')
 }
 
 /// Whether a database error says a column does not exist (SQLite, PostgreSQL,
@@ -262,7 +318,6 @@ mod tests {
                 "{hint}"
             );
         }
-        assert_eq!(hint("no such table: x", &schema, &tables), None);
         assert_eq!(
             hint("no such column: x", &schema, &["nowhere".to_string()]),
             None
@@ -310,6 +365,28 @@ mod tests {
             hint("query failed: no such function: frobnicate", &schema, &[]),
             None
         );
+    }
+
+    #[test]
+    fn a_table_that_does_not_exist_gets_the_tables_closest_first() {
+        let schema = shop();
+        for error in [
+            "query failed: no such table: customer (code 1)",
+            "query failed: relation \"customer\" does not exist (code 42P01)",
+            "query failed: Table 'shop.customer' doesn't exist (code 1146)",
+            "query failed: Invalid object name 'customer'. (code 208)",
+        ] {
+            let hint = hint(error, &schema, &[]).expect(error);
+            assert!(hint.starts_with("There is no table `customer`."), "{hint}");
+            assert!(
+                hint.contains("<data>\ncustomers, "),
+                "closest first: {hint}"
+            );
+            for table in &schema.tables {
+                assert!(hint.contains(&table.name), "{hint}");
+            }
+        }
+        assert_eq!(hint("query failed: syntax error", &schema, &[]), None);
     }
 
     #[test]
