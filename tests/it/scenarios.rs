@@ -174,6 +174,11 @@ pub async fn bad_sql_corrected(db: TestDb) {
         retry.contains("error:") && retry.contains("Fix the SQL"),
         "{retry}"
     );
+    // Every backend's wording of the missing table gets the tables there are.
+    assert!(
+        retry.contains("There is no table `customer`") && retry.contains("customers, "),
+        "{retry}"
+    );
 }
 
 /// Asks how many customers are in France; the model first writes `bad_sql`, then the
