@@ -55,6 +55,7 @@ on_every_backend!(
     auto_mode_reads_a_call_written_as_text,
     text_mode_correction_is_one_new_message,
     foreign_date_function_gets_the_dialects_spelling,
+    misqualified_column_repaired_without_a_call,
     repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,

@@ -503,6 +503,38 @@ pub async fn auto_mode_reads_a_call_written_as_text(db: TestDb) {
     );
 }
 
+/// A column written with the alias of a table that lacks it (`o.country` where only
+/// customers have a country): dbqa moves it to the one table that has it and runs that,
+/// with no second LLM call, and says so in a warning.
+pub async fn misqualified_column_repaired_without_a_call(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT o.country, COUNT(*) AS n FROM customers AS c JOIN orders AS o ON o.customer_id = c.id GROUP BY o.country ORDER BY o.country",
+        None,
+    ));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent
+        .query("How many orders came from each country?")
+        .await
+        .expect("repaired");
+    assert_eq!(response.llm_calls, 1);
+    assert_eq!(fake.request_count(), 1);
+    let sql = response.sql.clone().unwrap_or_default();
+    assert!(
+        sql.contains("SELECT c.country") && sql.contains("GROUP BY c.country"),
+        "{sql}"
+    );
+    assert!(response.row_count > 1, "{response:?}");
+    assert!(
+        response
+            .warnings
+            .iter()
+            .any(|w| w.contains("`o.country`") && w.contains("`c.country`")),
+        "{:?}",
+        response.warnings
+    );
+}
+
 /// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, `strftime` on
 /// MySQL): the guard refuses it and the correction names this dialect's spelling.
 pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {

@@ -1,10 +1,12 @@
 //! What the correction turn is told besides the error, after a query failed on a name:
 //! the real columns of the tables it reads, the join a column's table is missing, the
 //! tables there are when it named one that is not, and the dialect's own spelling of a
-//! function carried over from another one. Small models
+//! function carried over from another one. A column written with the wrong table's
+//! qualifier is repaired without asking the model ([`requalified`]). Small models
 //! repeat the same wrong name when only the error comes back.
 
 use dbqa_core::{Dialect, Schema, Table};
+use dbqa_guard::{Requalified, requalify_columns};
 
 use crate::prompt::as_data;
 
@@ -127,6 +129,21 @@ fn unknown_function(error: &str) -> Option<&str> {
         return quoted.rsplit('\'').next().filter(|n| !n.is_empty());
     }
     None
+}
+
+/// After the database said a column does not exist: the SQL with each column written
+/// with the qualifier of a table that lacks it moved to the one table of the query that
+/// has it (`T2.first_name` → `T1.first_name`), when that is certain.
+pub(crate) fn requalified(error: &str, sql: &str, schema: &Schema) -> Option<Requalified> {
+    if !is_missing_column(error) {
+        return None;
+    }
+    let columns_of = |name: &str| {
+        schema
+            .table(name)
+            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+    };
+    requalify_columns(sql, schema.dialect, &columns_of)
 }
 
 /// Most table names a missing-table hint lists.

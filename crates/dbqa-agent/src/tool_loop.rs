@@ -307,6 +307,43 @@ impl Turn<'_> {
             .and_then(|v| v.as_str())
             .filter(|t| !t.trim().is_empty())
             .map(str::to_string);
+        let first = self
+            .check_and_execute(schema, sql, template.clone())
+            .await?;
+        let SqlRun::Failed {
+            failure: Failure::Execution(error),
+            ..
+        } = &first
+        else {
+            return Ok(first);
+        };
+        let Some(repaired) = crate::correction::requalified(error, sql, &schema.schema) else {
+            return Ok(first);
+        };
+        match self
+            .check_and_execute(schema, &repaired.sql, template)
+            .await?
+        {
+            SqlRun::Done(done) => {
+                for (written, moved) in &repaired.moves {
+                    self.response.warnings.push(format!(
+                        "`{written}` is not a column of that table: dbqa read `{moved}`"
+                    ));
+                }
+                Ok(SqlRun::Done(done))
+            }
+            // The model is told of its own SQL's failure, not of dbqa's attempt.
+            SqlRun::Failed { .. } => Ok(first),
+        }
+    }
+
+    /// One statement through the guard and the database.
+    async fn check_and_execute(
+        &mut self,
+        schema: &LoadedSchema,
+        sql: &str,
+        template: Option<String>,
+    ) -> Result<SqlRun> {
         let accepted = match self.check_sql(schema, sql) {
             Ok(accepted) => accepted,
             Err(rejection) => {

@@ -38,7 +38,7 @@ pub struct Guard {
 }
 
 /// The parsed statements, or why there are none.
-fn parse(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, Rejection> {
+pub(crate) fn parse(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, Rejection> {
     if sql.trim().is_empty() {
         return Err(Rejection::single(Violation::Empty));
     }

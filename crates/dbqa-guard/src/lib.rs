@@ -14,7 +14,9 @@
 //! - [`Guard::visible`]: the part of a schema the lists let anyone see (blocked means
 //!   invisible, views over blocked tables included);
 //! - the row-limit rewrite (`LIMIT`, `FETCH FIRST`, `TOP`, `OFFSET … FETCH`);
-//! - [`Verdict`], the JSON form of a check.
+//! - [`Verdict`], the JSON form of a check;
+//! - [`requalify_columns`]: a column written with the qualifier of a table that lacks it
+//!   moved to the one table of the statement that has it (a repair, checked again).
 //!
 //! Everything works on the statement as [sqlparser] parses it for the dialect, and the
 //! SQL to run is rendered from that syntax tree, never copied from the input: a write
@@ -65,6 +67,7 @@ pub mod functions;
 mod guard;
 mod limit;
 mod names;
+mod requalify;
 pub mod rules;
 mod verdict;
 mod walk;
@@ -72,6 +75,7 @@ mod walk;
 pub use config::{DEFAULT_MAX_LENGTH, GuardConfig};
 pub use dbqa_core::{Dialect, NameRules};
 pub use guard::{Guard, referenced_tables};
+pub use requalify::{Requalified, requalify_columns};
 pub use verdict::{
     Accepted, Finding, Outcome, Rejection, StatementKind, Verdict, Violation, Warning,
 };

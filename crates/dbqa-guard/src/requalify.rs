@@ -1,0 +1,223 @@
+//! A repair for a mistake small models make often: a column written with the qualifier of
+//! a table that lacks it (`t2.first_name` where only `t1`'s table has `first_name`). The
+//! column moves to the one table of the statement that has it. The agent tries this after
+//! the database said a column does not exist; what it gives goes through
+//! [`Guard::check`](crate::Guard::check) like any other SQL.
+//!
+//! Only statements whose every relation is a table of known columns are repaired (no
+//! derived tables, CTEs or table functions, whose columns are not known here), and only
+//! when exactly one qualifier's table has the column: anything less certain is left to
+//! the model.
+
+use std::ops::ControlFlow;
+
+use dbqa_core::Dialect;
+use sqlparser::ast::{Expr, Ident, TableFactor, Visit, Visitor, visit_expressions_mut};
+
+/// A statement whose misplaced columns moved to the table that has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requalified {
+    /// The statement rendered after the repair.
+    pub sql: String,
+    /// Each column moved, as written and as repaired (`t2.first_name`, `t1.first_name`).
+    pub moves: Vec<(String, String)>,
+}
+
+/// One relation of the statement: the qualifier its columns are written with (its alias,
+/// else its name) and its columns.
+struct Relation {
+    qualifier: Ident,
+    columns: Vec<String>,
+}
+
+impl Relation {
+    fn has(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
+    }
+}
+
+/// Collects the statement's relations; `unknown` when one has columns not known here.
+struct Relations<'c> {
+    columns_of: &'c dyn Fn(&str) -> Option<Vec<String>>,
+    found: Vec<Relation>,
+    unknown: bool,
+}
+
+impl Visitor for Relations<'_> {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                ..
+            } => {
+                let table = name.0.last().and_then(|part| part.as_ident());
+                let columns = table.and_then(|t| (self.columns_of)(&t.value));
+                match (table, columns) {
+                    (Some(table), Some(columns)) => self.found.push(Relation {
+                        qualifier: alias.as_ref().map_or(table, |a| &a.name).clone(),
+                        columns,
+                    }),
+                    _ => self.unknown = true,
+                }
+            }
+            TableFactor::NestedJoin { .. } => {}
+            _ => self.unknown = true,
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// `sql` with each column whose qualifier's table lacks it moved to the only table of the
+/// statement that has it; `None` when nothing moved or the statement is not one plain
+/// query over known tables. `columns_of` gives a table's columns (by its name as
+/// written, unqualified), `None` for a name that is no table.
+///
+/// ```
+/// use dbqa_core::Dialect;
+/// use dbqa_guard::requalify_columns;
+///
+/// let columns = |table: &str| match table {
+///     "professionals" => Some(vec!["id".to_string(), "first_name".to_string()]),
+///     "treatments" => Some(vec!["professional_id".to_string(), "cost".to_string()]),
+///     _ => None,
+/// };
+/// let fixed = requalify_columns(
+///     "SELECT t2.first_name FROM professionals AS t1 JOIN treatments AS t2 ON t1.id = t2.professional_id",
+///     Dialect::Sqlite,
+///     &columns,
+/// )
+/// .expect("repaired");
+/// assert_eq!(
+///     fixed.sql,
+///     "SELECT t1.first_name FROM professionals AS t1 JOIN treatments AS t2 ON t1.id = t2.professional_id"
+/// );
+/// assert_eq!(fixed.moves, [("t2.first_name".to_string(), "t1.first_name".to_string())]);
+/// ```
+pub fn requalify_columns(
+    sql: &str,
+    dialect: Dialect,
+    columns_of: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Option<Requalified> {
+    let mut statements = crate::guard::parse(sql, dialect).ok()?;
+    let [statement] = statements.as_mut_slice() else {
+        return None;
+    };
+    let mut relations = Relations {
+        columns_of,
+        found: Vec::new(),
+        unknown: false,
+    };
+    let _ = statement.visit(&mut relations);
+    if relations.unknown || relations.found.is_empty() {
+        return None;
+    }
+    let found = relations.found;
+    let mut moves = Vec::new();
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Expr::CompoundIdentifier(idents) = expr
+            && let [qualifier, column] = idents.as_mut_slice()
+            && let Some(holder) = new_qualifier(&found, qualifier, column)
+        {
+            moves.push((
+                format!("{qualifier}.{column}"),
+                format!("{holder}.{column}"),
+            ));
+            *qualifier = holder;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    (!moves.is_empty()).then(|| Requalified {
+        sql: statement.to_string(),
+        moves,
+    })
+}
+
+/// The qualifier `column` should have: that of the only relation that has it, when the
+/// one written (`qualifier`, a relation of the statement) lacks it.
+fn new_qualifier(found: &[Relation], qualifier: &Ident, column: &Ident) -> Option<Ident> {
+    let same = |a: &Ident, b: &Ident| a.value.eq_ignore_ascii_case(&b.value);
+    let written = found.iter().find(|r| same(&r.qualifier, qualifier))?;
+    if written.has(&column.value) {
+        return None;
+    }
+    let mut holders = found.iter().filter(|r| r.has(&column.value));
+    let holder = holders.next()?;
+    let another = holders.any(|r| !same(&r.qualifier, &holder.qualifier));
+    (!another).then(|| holder.qualifier.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(table: &str) -> Option<Vec<String>> {
+        let list: &[&str] = match table.to_ascii_lowercase().as_str() {
+            "owners" => &["owner_id", "first_name", "state"],
+            "pets" => &["pet_id", "owner_id", "name", "kind"],
+            "visits" => &["visit_id", "pet_id", "cost"],
+            _ => return None,
+        };
+        Some(list.iter().map(|c| c.to_string()).collect())
+    }
+
+    fn repaired(sql: &str) -> Option<String> {
+        requalify_columns(sql, Dialect::Sqlite, &columns).map(|r| r.sql)
+    }
+
+    #[test]
+    fn a_column_moves_to_the_only_table_that_has_it() {
+        assert_eq!(
+            repaired(
+                "SELECT T2.first_name, T1.kind FROM pets AS T1 JOIN owners AS T2 ON T1.owner_id = T2.owner_id WHERE T1.state = 'Ohio'"
+            )
+            .as_deref(),
+            Some(
+                "SELECT T2.first_name, T1.kind FROM pets AS T1 JOIN owners AS T2 ON T1.owner_id = T2.owner_id WHERE T2.state = 'Ohio'"
+            )
+        );
+        // Unaliased tables are qualified by their names, in any case.
+        assert_eq!(
+            repaired("SELECT Pets.cost FROM Pets JOIN visits ON visits.pet_id = pets.pet_id")
+                .as_deref(),
+            Some("SELECT visits.cost FROM Pets JOIN visits ON visits.pet_id = pets.pet_id")
+        );
+        // In a subquery over known tables too, with the qualifier's quoting kept.
+        assert_eq!(
+            repaired(
+                "SELECT name FROM pets WHERE pet_id IN (SELECT \"v\".pet_id FROM visits AS \"v\" JOIN pets AS p ON p.pet_id = \"v\".pet_id WHERE p.cost > 10)"
+            )
+            .as_deref(),
+            Some(
+                "SELECT name FROM pets WHERE pet_id IN (SELECT \"v\".pet_id FROM visits AS \"v\" JOIN pets AS p ON p.pet_id = \"v\".pet_id WHERE \"v\".cost > 10)"
+            )
+        );
+    }
+
+    #[test]
+    fn nothing_uncertain_is_repaired() {
+        for sql in [
+            // Right already.
+            "SELECT T1.name FROM pets AS T1 JOIN owners AS T2 ON T1.owner_id = T2.owner_id",
+            // Two tables have the column.
+            "SELECT T1.owner_id FROM visits AS T1 JOIN pets AS T2 ON T1.pet_id = T2.pet_id JOIN owners AS T3 ON T2.owner_id = T3.owner_id",
+            // No table has it.
+            "SELECT T1.colour FROM pets AS T1 JOIN owners AS T2 ON T1.owner_id = T2.owner_id",
+            // A self-join: both sides have it.
+            "SELECT a.cost FROM pets AS a JOIN pets AS b ON a.pet_id = b.pet_id",
+            // A table not in the statement, a derived table, a CTE, an unknown table.
+            "SELECT owners.state FROM pets",
+            "SELECT p.cost FROM pets AS p JOIN (SELECT pet_id, cost FROM visits) AS v ON v.pet_id = p.pet_id",
+            "WITH v AS (SELECT pet_id, cost FROM visits) SELECT p.cost FROM pets AS p JOIN v ON v.pet_id = p.pet_id",
+            "SELECT p.cost FROM pets AS p JOIN ledger AS l ON l.pet_id = p.pet_id",
+            // Not one statement, or not SQL.
+            "SELECT 1; SELECT 2",
+            "SELEC nothing",
+        ] {
+            assert_eq!(repaired(sql), None, "{sql}");
+        }
+    }
+}
