@@ -27,8 +27,6 @@ pub enum Rule {
     ExactNames,
     /// Join along the foreign keys shown.
     JoinKeys,
-    /// How many rows come back; `LIMIT`/`TOP` for a few.
-    RowLimit,
     /// Use the values shown exactly.
     Literals,
     /// Answer greetings and questions about the assistant without SQL.
@@ -37,11 +35,10 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order the prompt lists them.
-    pub const ALL: [Rule; 6] = [
+    pub const ALL: [Rule; 5] = [
         Rule::ReadOnly,
         Rule::ExactNames,
         Rule::JoinKeys,
-        Rule::RowLimit,
         Rule::Literals,
         Rule::Casual,
     ];
@@ -52,7 +49,6 @@ impl Rule {
             Rule::ReadOnly => "read_only",
             Rule::ExactNames => "exact_names",
             Rule::JoinKeys => "join_keys",
-            Rule::RowLimit => "row_limit",
             Rule::Literals => "literals",
             Rule::Casual => "casual",
         }
@@ -121,14 +117,14 @@ pub fn today() -> String {
 /// The system prompt for the SQL-writing call.
 pub fn system_prompt(ctx: &PromptContext<'_>) -> String {
     let dialect = ctx.dialect.display_name();
-    let limit = if ctx.dialect.supports_top() {
-        "SELECT TOP n"
-    } else {
-        "LIMIT n"
-    };
     let mut out = format!(
         "You write one {dialect} query that answers the user's question about this database.\n"
     );
+    // No rule about row limits otherwise: stating one made small models add `LIMIT 5`
+    // to questions that ask for every row.
+    if ctx.dialect.supports_top() {
+        out.push_str("Write `SELECT TOP n` for the first rows; there is no LIMIT.\n");
+    }
     if let Some(today) = ctx.today {
         out.push_str(&format!("Today is {today}.\n"));
     }
@@ -139,8 +135,6 @@ pub fn system_prompt(ctx: &PromptContext<'_>) -> String {
                 String::from("Use only the tables and columns below, spelled as shown.")
             }
             Rule::JoinKeys => String::from("Join on the foreign keys (`column -> table.column`)."),
-            // The number itself made small models append `LIMIT 10000` to every query.
-            Rule::RowLimit => format!("Use `{limit}` only when the question asks for a few."),
             Rule::Literals => String::from(
                 "Write values exactly as shown in brackets or under \"Values in the question\".",
             ),
@@ -437,10 +431,7 @@ mod tests {
         let prompt = system_prompt(&ctx);
         assert!(prompt.contains("\nToday is 2026-12-02.\n"), "{prompt}");
         assert!(!prompt.contains("foreign keys"), "{prompt}");
-        assert!(
-            prompt.contains("only when the question asks for a few"),
-            "{prompt}"
-        );
+        assert!(!prompt.contains("LIMIT"), "{prompt}");
         assert!(
             prompt.contains("Glossary:\nrevenue: t.a — the amount\n</data>"),
             "{prompt}"
