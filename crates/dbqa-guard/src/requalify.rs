@@ -6,8 +6,9 @@
 //!
 //! Only statements whose every relation is a table of known columns are repaired (no
 //! derived tables, CTEs or table functions, whose columns are not known here), and only
-//! when exactly one qualifier's table has the column: anything less certain is left to
-//! the model.
+//! when exactly one qualifier's table has the column, and never when a move would make a
+//! comparison of two columns of one table (`t1.id = t1.id`: the model joined the wrong
+//! table). Anything less certain is left to the model.
 
 use std::ops::ControlFlow;
 
@@ -116,6 +117,7 @@ pub fn requalify_columns(
         return None;
     }
     let found = relations.found;
+    let same_table_before = same_table_comparisons(statement);
     let mut moves = Vec::new();
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::CompoundIdentifier(idents) = expr
@@ -130,10 +132,34 @@ pub fn requalify_columns(
         }
         ControlFlow::<()>::Continue(())
     });
-    (!moves.is_empty()).then(|| Requalified {
+    // A move that makes a comparison of two columns of one table (`t1.id = t1.owner_id`,
+    // `t1.id = t1.id`) means the model joined the wrong table, not that it wrote the
+    // wrong alias: that is for the model to fix.
+    if moves.is_empty() || same_table_comparisons(statement) > same_table_before {
+        return None;
+    }
+    Some(Requalified {
         sql: statement.to_string(),
         moves,
     })
+}
+
+/// How many comparisons in `statement` compare two columns written with the same
+/// qualifier (`t1.id = t1.owner_id`).
+fn same_table_comparisons(statement: &sqlparser::ast::Statement) -> usize {
+    let mut count = 0;
+    let _ = sqlparser::ast::visit_expressions(statement, |expr| {
+        if let Expr::BinaryOp { left, right, .. } = expr
+            && let (Expr::CompoundIdentifier(l), Expr::CompoundIdentifier(r)) =
+                (left.as_ref(), right.as_ref())
+            && let ([lq, _], [rq, _]) = (l.as_slice(), r.as_slice())
+            && lq.value.eq_ignore_ascii_case(&rq.value)
+        {
+            count += 1;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    count
 }
 
 /// The qualifier `column` should have: that of the only relation that has it, when the
@@ -206,6 +232,10 @@ mod tests {
             "SELECT T1.owner_id FROM visits AS T1 JOIN pets AS T2 ON T1.pet_id = T2.pet_id JOIN owners AS T3 ON T2.owner_id = T3.owner_id",
             // No table has it.
             "SELECT T1.colour FROM pets AS T1 JOIN owners AS T2 ON T1.owner_id = T2.owner_id",
+            // A move that would compare two columns of one table: the wrong table was
+            // joined.
+            "SELECT T1.name FROM pets AS T1 JOIN visits AS T2 ON T1.pet_id = T2.owner_id",
+            "SELECT T1.kind FROM pets AS T1 JOIN visits AS T2 ON T2.kind = T1.kind",
             // A self-join: both sides have it.
             "SELECT a.cost FROM pets AS a JOIN pets AS b ON a.pet_id = b.pet_id",
             // A table not in the statement, a derived table, a CTE, an unknown table.
