@@ -177,6 +177,9 @@ pub(crate) struct QuestionResult {
     pub(crate) latency_ms: f64,
     /// Of which waiting for the LLM.
     pub(crate) llm_ms: f64,
+    /// The agent's warnings (a column it repaired, …); none for the baseline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) warnings: Vec<String>,
 }
 
 impl QuestionResult {
@@ -197,6 +200,7 @@ impl QuestionResult {
             completion_tokens: 0,
             latency_ms: 0.0,
             llm_ms: 0.0,
+            warnings: Vec::new(),
         }
     }
 }
@@ -449,6 +453,7 @@ async fn ask(
         }
     };
     result.llm_ms = response.timings.llm_ms;
+    result.warnings = response.warnings.clone();
     let Some(sql) = response.sql.clone() else {
         result.outcome = Outcome::NoSql;
         result.answer_mode = "reply";
