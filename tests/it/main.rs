@@ -53,7 +53,6 @@ on_every_backend!(
     describe_tables_pulls_in_a_table,
     auto_mode_falls_back_to_text,
     auto_mode_reads_a_call_written_as_text,
-    text_mode_correction_is_one_new_message,
     foreign_date_function_gets_the_dialects_spelling,
     misqualified_column_repaired_without_a_call,
     repeated_failing_sql_stops,

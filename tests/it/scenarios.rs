@@ -572,53 +572,6 @@ pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {
     );
 }
 
-/// In `text` mode a failed attempt is asked again as one user message (the question, the
-/// SQL that failed, the error), not as the conversation's next turn: the model does not
-/// see the failed SQL as its own reply to copy.
-pub async fn text_mode_correction_is_one_new_message(db: TestDb) {
-    let fake = FakeLlm::start().await;
-    let bad = "SELECT COUNT(*) AS n FROM customer WHERE country = 'France'";
-    fake.push(Reply::text(format!("```sql\n{bad}\n```")));
-    fake.push(Reply::text("```sql\nSELECT COUNT(*) FROM customer\n```"));
-    fake.push(Reply::text(format!("```sql\n{FRANCE}\n```")));
-    let agent = agent(&db, &fake, &[("LLM_TOOL_MODE", "text")]).await;
-    let response = agent
-        .query("How many customers are in France?")
-        .await
-        .expect("corrected");
-    assert_eq!(response.llm_calls, 3);
-    assert_eq!(response.row_count, 1);
-    let requests = fake.requests();
-    for retry in &requests[1..] {
-        let messages = retry.body["messages"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let roles: Vec<&str> = messages.iter().filter_map(|m| m["role"].as_str()).collect();
-        assert_eq!(roles, ["system", "user"], "{messages:?}");
-        let text = messages[1]["content"].as_str().unwrap_or_default();
-        assert!(
-            text.starts_with("How many customers are in France?"),
-            "{text}"
-        );
-        assert!(
-            text.contains("This query fails:") && text.contains("<data>"),
-            "{text}"
-        );
-    }
-    let last = requests[2].body["messages"][1]["content"]
-        .as_str()
-        .unwrap_or_default();
-    assert!(
-        last.contains("FROM customer\n"),
-        "the latest failure: {last}"
-    );
-    assert!(
-        !last.contains("country = 'France'"),
-        "only the latest failure: {last}"
-    );
-}
-
 /// The model writes the SQL that just failed again: the question stops there instead of
 /// spending the last attempt on it.
 pub async fn repeated_failing_sql_stops(db: TestDb) {

@@ -321,31 +321,6 @@ pub fn sql_error_message(error: &str, hint: Option<&str>) -> String {
     out
 }
 
-/// The `sql` argument of a `run_sql` call as the model wrote it (its raw arguments when
-/// they hold none).
-pub(crate) fn run_sql_argument(call: &dbqa_core::ToolCall) -> String {
-    call.arguments_json()
-        .ok()
-        .and_then(|args| args.get("sql").and_then(|v| v.as_str()).map(str::to_string))
-        .unwrap_or_else(|| call.arguments.clone())
-}
-
-/// A failed attempt asked again as one user message (text mode): the question, the SQL
-/// that failed, the error and the hint.
-pub fn correction_message(question: &str, sql: &str, error: &str, hint: Option<&str>) -> String {
-    let mut out = format!(
-        "{question}\n\nThis query fails:\n```sql\n{}\n```\nThe error:\n{}\n",
-        sql.trim(),
-        as_data(error)
-    );
-    if let Some(hint) = hint {
-        out.push_str(hint);
-        out.push('\n');
-    }
-    out.push_str("Write a corrected query.");
-    out
-}
-
 /// The request for the second call, which writes the answer from the rows.
 pub fn answer_request(model: &str, question: &str, sql: &str, rows: &Rows) -> ChatRequest {
     let system = "You write the answer to a question about a database, from the query result you are given. \

@@ -96,18 +96,6 @@ impl Attempts {
     }
 }
 
-/// Replaces the failed turn (the model's SQL and its error, the last two messages) and
-/// the message before it, when that is the one at `restated` (the question or the last
-/// correction), with `message`; returns where it stands.
-fn restate(messages: &mut Vec<Message>, restated: usize, message: String) -> usize {
-    messages.truncate(messages.len().saturating_sub(2));
-    if restated + 1 == messages.len() {
-        messages.truncate(restated);
-    }
-    messages.push(Message::user(message));
-    messages.len() - 1
-}
-
 impl Turn<'_> {
     /// Model turns until SQL runs or the model replies without SQL.
     pub(crate) async fn tool_loop(
@@ -117,9 +105,6 @@ impl Turn<'_> {
     ) -> Result<Outcome> {
         let max_attempts = self.inner.config.max_retries + 1;
         let mut attempts = Attempts::default();
-        // The message a text-mode correction replaces: the question, then the last
-        // correction (each restates the question).
-        let mut restated_at = request.messages.len().saturating_sub(1);
         for _turn in 0..max_attempts + EXTRA_TURNS {
             let (reply, turn) = self.model_turn(&request).await?;
             if turn.tool_calls.is_empty() {
@@ -142,7 +127,6 @@ impl Turn<'_> {
                 turn.tool_calls.clone(),
             ));
             let mut ran = None;
-            let mut correction = None;
             for call in &turn.tool_calls {
                 let result = match (&ran, call.name.as_str()) {
                     (Some(_), _) => String::from("skipped: an earlier call answered"),
@@ -171,12 +155,6 @@ impl Turn<'_> {
                                 hint,
                             } => {
                                 attempts.last = Some(failure);
-                                correction = Some(prompt::correction_message(
-                                    self.question,
-                                    &prompt::run_sql_argument(call),
-                                    &error,
-                                    hint.as_deref(),
-                                ));
                                 prompt::sql_error_message(&error, hint.as_deref())
                             }
                         }
@@ -195,22 +173,9 @@ impl Turn<'_> {
             if attempts.count >= max_attempts {
                 return Err(attempts.give_up(None));
             }
-            if let Some(message) = correction.filter(|_| self.asks_corrections_afresh(&turn)) {
-                restated_at = restate(&mut request.messages, restated_at, message);
-            }
             self.status("correcting SQL");
         }
         Err(attempts.give_up(None))
-    }
-
-    /// Whether a failed attempt is asked for again as one new user message rather than as
-    /// the conversation's next turn: in `text` mode, for a turn that only ran SQL. Small
-    /// models without tool calls mostly copy their own last reply when the conversation
-    /// continues; a message that shows the failed SQL as the user's gets a new query.
-    fn asks_corrections_afresh(&self, turn: &dbqa_llm::ModelTurn) -> bool {
-        self.inner.tool_mode() == ToolMode::Text
-            && turn.tool_calls.len() == 1
-            && turn.tool_calls.iter().all(|c| c.name == RUN_SQL)
     }
 
     /// One model turn. In `auto` mode, a server that answers tools without a native tool
