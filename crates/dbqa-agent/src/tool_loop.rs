@@ -316,10 +316,12 @@ impl Turn<'_> {
                     Violation::ForbiddenFunction { name } => Some(name.as_str()),
                     _ => None,
                 });
+                let hint = crate::correction::function_hint(functions, schema.schema.dialect);
+                let error = rejection.to_string();
                 return Ok(SqlRun::Failed {
-                    failure: Failure::Validation(rejection.to_string()),
-                    error: rejection.to_string(),
-                    hint: crate::correction::function_hint(functions, schema.schema.dialect),
+                    failure: Failure::Validation(error.clone()),
+                    error,
+                    hint,
                 });
             }
         };
