@@ -1,5 +1,6 @@
 //! Which database a command talks to: `--db`, else `DATABASE_URL` (environment or `.env`),
-//! else the built-in demo shop database, created on first use in the user's data directory.
+//! else the built-in demo shop database, created on first use in the user's data directory
+//! with its glossary of business terms (used unless `SCHEMA_GLOSSARY` names another).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +20,9 @@ pub(crate) fn resolve_config(db: &DbArgs) -> Result<AgentConfig, Failure> {
     if config.database.url.is_none() {
         let path = ensure_demo_database()?;
         config.database.url = Some(SecretUrl::new(format!("sqlite://{}", path.display())));
+        if config.schema_glossary.is_none() {
+            config.schema_glossary = Some(ensure_demo_glossary(&path)?);
+        }
     }
     // Sessions outlive the directory a command ran in: keep them in the user's data
     // directory unless SESSION_DB_PATH says otherwise.
@@ -73,6 +77,17 @@ fn ensure_demo_database() -> Result<PathBuf, Failure> {
         eprintln!("creating the demo shop database at {}", path.display());
         dbqa_schema::demo::create_demo_database(&path)
             .map_err(|e| Failure::usage(format!("cannot create the demo database: {e}")))?;
+    }
+    Ok(path)
+}
+
+/// The demo shop's glossary beside its database, written if it is not there yet (an edited
+/// one is kept).
+fn ensure_demo_glossary(database: &std::path::Path) -> Result<PathBuf, Failure> {
+    let path = database.with_extension("glossary");
+    if !path.exists() {
+        std::fs::write(&path, dbqa_schema::demo::DEMO_GLOSSARY)
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
     }
     Ok(path)
 }

@@ -29,6 +29,11 @@ use rusqlite::{Connection, params};
 
 use crate::{Error, Result};
 
+/// The demo shop's business terms, in the `SCHEMA_GLOSSARY` file format (`term =
+/// table[.column] : description`): what "revenue", "spent" or "late" mean in this schema.
+/// The command line writes it next to the demo database and uses it there.
+pub const DEMO_GLOSSARY: &str = include_str!("../data/demo-shop.glossary");
+
 /// The seed of the demo data; changing it changes every row.
 const SEED: u64 = 0x00DB_0A5E_ED00_2024;
 

@@ -506,6 +506,9 @@ struct Args {
     limit: Option<usize>,
     /// `--questions`: only these set indices (the `#N` a run prints).
     only: Option<Vec<usize>>,
+    /// `--glossary demo|none|FILE`; the demo shop set defaults to the demo glossary, as the
+    /// command line uses it on the demo database.
+    glossary: Option<String>,
     name: Option<String>,
     presets: Vec<Preset>,
     setup: Setup,
@@ -520,6 +523,7 @@ fn parse(args: &[String]) -> Result<Args> {
         offset: 0,
         limit: None,
         only: None,
+        glossary: None,
         name: None,
         presets: vec![Preset::Default],
         setup: Setup {
@@ -562,6 +566,7 @@ fn parse(args: &[String]) -> Result<Args> {
             "--llm-base-url" => out.setup.base_url = super::value(&mut it, arg)?,
             "--model" => out.setup.model = super::value(&mut it, arg)?,
             "--name" => out.name = Some(super::value(&mut it, arg)?),
+            "--glossary" => out.glossary = Some(super::value(&mut it, arg)?),
             "--env" => {
                 let pair = super::value(&mut it, arg)?;
                 let (name, value) = pair
@@ -605,7 +610,34 @@ fn parse(args: &[String]) -> Result<Args> {
             other => return Err(super::usage_error(other)),
         }
     }
+    if let Some(path) = glossary_file(out.glossary.as_deref(), out.set)? {
+        out.setup
+            .env
+            .push(("SCHEMA_GLOSSARY".into(), path.display().to_string()));
+    }
     Ok(out)
+}
+
+/// The `SCHEMA_GLOSSARY` file `--glossary` asks for, the demo one written under
+/// `target/eval/` from [`dbqa_schema::demo::DEMO_GLOSSARY`].
+fn glossary_file(choice: Option<&str>, set: QuestionSet) -> Result<Option<PathBuf>> {
+    let choice = choice.unwrap_or(match set {
+        QuestionSet::DemoShop => "demo",
+        _ => "none",
+    });
+    match choice {
+        "none" => Ok(None),
+        "demo" => {
+            let path = super::target_dir().join("eval/demo-shop.glossary");
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&path, dbqa_schema::demo::DEMO_GLOSSARY)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(Some(path))
+        }
+        file => Ok(Some(PathBuf::from(file))),
+    }
 }
 
 #[derive(Serialize)]

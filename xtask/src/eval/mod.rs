@@ -28,7 +28,7 @@ const USAGE: &str = "usage: cargo xtask eval linking [--data DIR] [--union] [--m
                                 [--config default|baseline|both] [--name NAME]
                                 [--set dev|tuning|report|paraphrases|demo-shop] [--sample N] [--questions I,J,…]
                                 [--schema-format compact|create] [--prompt-without RULE,…]
-                                [--examples none|loo] [--env NAME=VALUE]";
+                                [--examples none|loo] [--glossary demo|none|FILE] [--env NAME=VALUE]";
 
 /// Runs `cargo xtask eval …`.
 pub(crate) fn run(args: &[String]) -> Result<()> {

@@ -50,6 +50,52 @@ fn schema_json_describes_the_demo_database_created_on_first_use() {
 }
 
 #[test]
+fn the_demo_glossary_is_written_beside_the_demo_database_and_steers_the_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = |extra_env: Option<(&str, &std::path::Path)>| {
+        let mut cmd = dbqa(dir.path());
+        if let Some((name, value)) = extra_env {
+            cmd.env(name, value);
+        }
+        let output = cmd
+            .args(["tables", "Which customers spent the most?"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = tables(None);
+    assert!(
+        first.contains("glossary: spent: order_totals.total"),
+        "{first}"
+    );
+    let glossary = dir.path().join("dbqa/demo-shop.glossary");
+    assert!(glossary.exists());
+
+    // An edited glossary is kept, not written over.
+    std::fs::write(&glossary, "spent = customers : our own words\n").unwrap();
+    let edited = tables(None);
+    assert!(
+        edited.contains("glossary: spent: customers — our own words"),
+        "{edited}"
+    );
+    assert!(!edited.contains("order_totals.total"), "{edited}");
+
+    // SCHEMA_GLOSSARY names another file: that one is used.
+    let own = dir.path().join("own.glossary");
+    std::fs::write(&own, "spent = orders : from SCHEMA_GLOSSARY\n").unwrap();
+    let chosen = tables(Some(("SCHEMA_GLOSSARY", &own)));
+    assert!(
+        chosen.contains("glossary: spent: orders — from SCHEMA_GLOSSARY"),
+        "{chosen}"
+    );
+}
+
+#[test]
 fn schema_text_for_chosen_tables() {
     let dir = tempfile::tempdir().unwrap();
     let output = dbqa(dir.path())
