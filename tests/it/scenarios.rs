@@ -535,6 +535,33 @@ pub async fn misqualified_column_repaired_without_a_call(db: TestDb) {
     );
 }
 
+/// A join of a foreign-key column with the wrong column of the table it references
+/// (`i.order_id = o.customer_id`) runs and returns wrong rows silently: dbqa moves it onto
+/// the key before it runs, with no second call, and says so.
+pub async fn join_off_its_foreign_key_mended_before_it_runs(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT o.status, SUM(i.quantity) AS items FROM order_items AS i JOIN orders AS o ON i.order_id = o.customer_id GROUP BY o.status ORDER BY o.status",
+        None,
+    ));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent
+        .query("How many items were ordered in each order status?")
+        .await
+        .expect("answered");
+    assert_eq!(response.llm_calls, 1);
+    let sql = response.sql.clone().unwrap_or_default();
+    assert!(sql.contains("ON i.order_id = o.id"), "{sql}");
+    assert!(response.row_count >= 1, "{response:?}");
+    assert!(
+        response.warnings.iter().any(|w| w.contains(
+            "`i.order_id = o.customer_id` does not follow the key order_items.order_id -> orders.id"
+        ) && w.contains("`i.order_id = o.id`")),
+        "{:?}",
+        response.warnings
+    );
+}
+
 /// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, `strftime` on
 /// MySQL): the guard refuses it and the correction names this dialect's spelling.
 pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {

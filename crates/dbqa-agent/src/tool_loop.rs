@@ -272,9 +272,16 @@ impl Turn<'_> {
             .and_then(|v| v.as_str())
             .filter(|t| !t.trim().is_empty())
             .map(str::to_string);
+        // A join that runs but misses its foreign key returns wrong rows without a word:
+        // it is mended before the query runs, and the response says so.
+        let rejoined = dbqa_guard::rejoin_foreign_keys(sql, &schema.schema);
+        let sql = rejoined.as_ref().map_or(sql, |r| r.sql.as_str());
         let first = self
             .check_and_execute(schema, sql, template.clone())
             .await?;
+        if matches!(first, SqlRun::Done(_)) {
+            self.warn_rejoined(rejoined.as_ref());
+        }
         let SqlRun::Failed {
             failure: Failure::Execution(error),
             ..
@@ -290,6 +297,7 @@ impl Turn<'_> {
             .await?
         {
             SqlRun::Done(done) => {
+                self.warn_rejoined(rejoined.as_ref());
                 for (written, moved) in &repaired.moves {
                     self.response.warnings.push(format!(
                         "`{written}` is not a column of that table: dbqa read `{moved}`"
@@ -299,6 +307,16 @@ impl Turn<'_> {
             }
             // The model is told of its own SQL's failure, not of dbqa's attempt.
             SqlRun::Failed { .. } => Ok(first),
+        }
+    }
+
+    /// Says in the response which joins dbqa moved onto their foreign keys.
+    fn warn_rejoined(&mut self, rejoined: Option<&dbqa_guard::Rejoined>) {
+        for change in rejoined.map(|r| r.changes.as_slice()).unwrap_or_default() {
+            self.response.warnings.push(format!(
+                "`{}` does not follow the key {}: dbqa joined `{}`",
+                change.written, change.key, change.repaired
+            ));
         }
     }
 

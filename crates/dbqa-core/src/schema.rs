@@ -14,6 +14,11 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// A schema of `tables` for `dialect`.
+    pub fn new(dialect: Dialect, tables: Vec<Table>) -> Self {
+        Self { dialect, tables }
+    }
+
     /// Finds a table by name, ignoring case and an optional `schema.` qualifier.
     pub fn table(&self, name: &str) -> Option<&Table> {
         let bare = name.rsplit('.').next().unwrap_or(name);
@@ -85,6 +90,21 @@ pub struct Table {
 }
 
 impl Table {
+    /// A base table of `columns`, with no keys, indexes or comment.
+    pub fn new(name: impl Into<String>, columns: Vec<Column>) -> Self {
+        Self {
+            schema: None,
+            name: name.into(),
+            kind: TableKind::Table,
+            columns,
+            primary_key: None,
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            definition: None,
+        }
+    }
+
     /// Finds a column by name, ignoring case.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns
@@ -119,6 +139,19 @@ pub struct Column {
     pub comment: Option<String>,
 }
 
+impl Column {
+    /// A nullable column of `data_type` with no default or comment.
+    pub fn new(name: impl Into<String>, data_type: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            data_type: data_type.into(),
+            nullable: true,
+            default: None,
+            comment: None,
+        }
+    }
+}
+
 /// A primary key (possibly composite).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -147,6 +180,23 @@ pub struct ForeignKey {
     pub referenced_table: String,
     /// Referenced columns, paired with `columns` by position.
     pub referenced_columns: Vec<String>,
+}
+
+impl ForeignKey {
+    /// An unnamed key: `columns` reference `referenced_columns` of `referenced_table`.
+    pub fn new<S: Into<String>>(
+        columns: impl IntoIterator<Item = S>,
+        referenced_table: impl Into<String>,
+        referenced_columns: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Self {
+            name: None,
+            columns: columns.into_iter().map(Into::into).collect(),
+            referenced_schema: None,
+            referenced_table: referenced_table.into(),
+            referenced_columns: referenced_columns.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// An index on a table.

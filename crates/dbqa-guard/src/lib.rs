@@ -16,7 +16,9 @@
 //! - the row-limit rewrite (`LIMIT`, `FETCH FIRST`, `TOP`, `OFFSET … FETCH`);
 //! - [`Verdict`], the JSON form of a check;
 //! - [`requalify_columns`]: a column written with the qualifier of a table that lacks it
-//!   moved to the one table of the statement that has it (a repair, checked again).
+//!   moved to the one table of the statement that has it, and [`rejoin_foreign_keys`]: a
+//!   foreign-key column compared with the wrong column of the table it references moved
+//!   to the referenced one (repairs, checked again);
 //!
 //! Everything works on the statement as [sqlparser] parses it for the dialect, and the
 //! SQL to run is rendered from that syntax tree, never copied from the input: a write
@@ -26,7 +28,7 @@
 //! are refused ([`Violation::Ambiguous`]): the text run is the text checked.
 //!
 //! It must not know about connections, drivers, async runtimes, LLMs or the agent: it
-//! depends on `dbqa-core` (for [`Dialect`]) and sqlparser only, so it can vet SQL on its
+//! depends on `dbqa-core` (for [`Dialect`] and the schema) and sqlparser only, so it can vet SQL on its
 //! own. It is one layer of defence: run what it accepts in a read-only transaction too.
 //!
 //! ```
@@ -67,6 +69,7 @@ pub mod functions;
 mod guard;
 mod limit;
 mod names;
+mod rejoin;
 mod requalify;
 pub mod rules;
 mod verdict;
@@ -75,6 +78,7 @@ mod walk;
 pub use config::{DEFAULT_MAX_LENGTH, GuardConfig};
 pub use dbqa_core::{Dialect, NameRules};
 pub use guard::{Guard, referenced_tables};
+pub use rejoin::{JoinChange, Rejoined, rejoin_foreign_keys};
 pub use requalify::{Requalified, requalify_columns};
 pub use verdict::{
     Accepted, Finding, Outcome, Rejection, StatementKind, Verdict, Violation, Warning,

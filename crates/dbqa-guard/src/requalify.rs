@@ -25,23 +25,40 @@ pub struct Requalified {
 }
 
 /// One relation of the statement: the qualifier its columns are written with (its alias,
-/// else its name) and its columns.
-struct Relation {
-    qualifier: Ident,
-    columns: Vec<String>,
+/// else its name), the table's name as written, and its columns.
+pub(crate) struct Relation {
+    pub(crate) qualifier: Ident,
+    pub(crate) table: String,
+    pub(crate) columns: Vec<String>,
 }
 
 impl Relation {
-    fn has(&self, column: &str) -> bool {
+    pub(crate) fn has(&self, column: &str) -> bool {
         self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
     }
 }
 
 /// Collects the statement's relations; `unknown` when one has columns not known here.
-struct Relations<'c> {
+pub(crate) struct Relations<'c> {
     columns_of: &'c dyn Fn(&str) -> Option<Vec<String>>,
-    found: Vec<Relation>,
-    unknown: bool,
+    pub(crate) found: Vec<Relation>,
+    pub(crate) unknown: bool,
+}
+
+impl<'c> Relations<'c> {
+    /// The relations of `statement`, each table's columns from `columns_of`.
+    pub(crate) fn of(
+        statement: &sqlparser::ast::Statement,
+        columns_of: &'c dyn Fn(&str) -> Option<Vec<String>>,
+    ) -> Self {
+        let mut relations = Self {
+            columns_of,
+            found: Vec::new(),
+            unknown: false,
+        };
+        let _ = statement.visit(&mut relations);
+        relations
+    }
 }
 
 impl Visitor for Relations<'_> {
@@ -60,6 +77,7 @@ impl Visitor for Relations<'_> {
                 match (table, columns) {
                     (Some(table), Some(columns)) => self.found.push(Relation {
                         qualifier: alias.as_ref().map_or(table, |a| &a.name).clone(),
+                        table: table.value.clone(),
                         columns,
                     }),
                     _ => self.unknown = true,
@@ -107,12 +125,7 @@ pub fn requalify_columns(
     let [statement] = statements.as_mut_slice() else {
         return None;
     };
-    let mut relations = Relations {
-        columns_of,
-        found: Vec::new(),
-        unknown: false,
-    };
-    let _ = statement.visit(&mut relations);
+    let relations = Relations::of(statement, columns_of);
     if relations.unknown || relations.found.is_empty() {
         return None;
     }
