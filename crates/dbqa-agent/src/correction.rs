@@ -138,12 +138,7 @@ pub(crate) fn requalified(error: &str, sql: &str, schema: &Schema) -> Option<Req
     if !is_missing_column(error) {
         return None;
     }
-    let columns_of = |name: &str| {
-        schema
-            .table(name)
-            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
-    };
-    requalify_columns(sql, schema.dialect, &columns_of)
+    requalify_columns(sql, schema.dialect, &|name| schema.column_names(name))
 }
 
 /// Most table names a missing-table hint lists.

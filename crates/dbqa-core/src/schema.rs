@@ -27,6 +27,13 @@ impl Schema {
             .find(|t| t.name.eq_ignore_ascii_case(bare))
     }
 
+    /// The column names of the table called `name` (as [`Schema::table`] finds it), in
+    /// their declared order; `None` when there is no such table.
+    pub fn column_names(&self, name: &str) -> Option<Vec<String>> {
+        self.table(name)
+            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+    }
+
     /// A stable fingerprint of the structure: changes whenever any table, column or key
     /// changes. Used in cache keys so a schema change never serves stale answers.
     pub fn fingerprint(&self) -> String {

@@ -70,11 +70,7 @@ pub fn rejoin_foreign_keys(sql: &str, schema: &Schema) -> Option<Rejoined> {
     let [statement] = statements.as_mut_slice() else {
         return None;
     };
-    let columns_of = |name: &str| {
-        schema
-            .table(name)
-            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
-    };
+    let columns_of = |name: &str| schema.column_names(name);
     let relations = Relations::of(statement, &columns_of);
     if relations.unknown || relations.found.is_empty() {
         return None;

@@ -29,11 +29,11 @@ pub struct Requalified {
 pub(crate) struct Relation {
     pub(crate) qualifier: Ident,
     pub(crate) table: String,
-    pub(crate) columns: Vec<String>,
+    columns: Vec<String>,
 }
 
 impl Relation {
-    pub(crate) fn has(&self, column: &str) -> bool {
+    fn has(&self, column: &str) -> bool {
         self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
     }
 }
