@@ -14,7 +14,8 @@
 //! | `order_items` | 6,061 | composite key (`order_id`, `product_id`); `quantity`, `unit_price`, `discount` |
 //!
 //! plus indexes on the foreign keys and dates, and the view `order_totals` (one row per
-//! order with its item count and total after discount).
+//! order with its item count and total after discount, unrounded so that sums over it
+//! equal sums over `order_items`).
 //!
 //! ```no_run
 //! let summary = dbqa_schema::demo::create_demo_database(std::path::Path::new("target/demo/shop.db"))?;
@@ -153,7 +154,7 @@ CREATE VIEW order_totals AS
            o.order_date,
            o.status,
            count(i.product_id) AS item_count,
-           round(sum(i.quantity * i.unit_price * (1 - i.discount)), 2) AS total
+           sum(i.quantity * i.unit_price * (1 - i.discount)) AS total
     FROM orders AS o
     JOIN order_items AS i ON i.order_id = o.id
     GROUP BY o.id;

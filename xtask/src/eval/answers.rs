@@ -621,9 +621,10 @@ fn parse(args: &[String]) -> Result<Args> {
 /// The `SCHEMA_GLOSSARY` file `--glossary` asks for, the demo one written under
 /// `target/eval/` from [`dbqa_schema::demo::DEMO_GLOSSARY`].
 fn glossary_file(choice: Option<&str>, set: QuestionSet) -> Result<Option<PathBuf>> {
-    let choice = choice.unwrap_or(match set {
-        QuestionSet::DemoShop => "demo",
-        _ => "none",
+    let choice = choice.unwrap_or(if super::sets::is_demo_shop(set) {
+        "demo"
+    } else {
+        "none"
     });
     match choice {
         "none" => Ok(None),

@@ -26,7 +26,8 @@ const USAGE: &str = "usage: cargo xtask eval linking [--data DIR] [--union] [--m
        cargo xtask eval answers [--data DIR] [--limit N] [--offset N]
                                 [--llm-base-url URL] [--model M] [--tool-mode auto|required|json|text]
                                 [--config default|baseline|both] [--name NAME]
-                                [--set dev|tuning|report|paraphrases|demo-shop] [--sample N] [--questions I,J,…]
+                                [--set dev|tuning|report|paraphrases|demo-shop|demo-shop-tuning]
+                                [--sample N] [--questions I,J,…]
                                 [--schema-format compact|create] [--prompt-without RULE,…]
                                 [--examples none|loo] [--glossary demo|none|FILE] [--env NAME=VALUE]";
 

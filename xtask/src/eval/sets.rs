@@ -5,10 +5,15 @@
 //!   and tuned on `tuning` only; `report` is what is reported;
 //! - `paraphrases`: the `report` questions reworded (`xtask/data/spider_report_paraphrases.json`,
 //!   gold SQL unchanged);
-//! - `demo-shop`: questions about the demo shop database (`xtask/data/demo_shop_questions.json`).
+//! - `demo-shop`: questions about the demo shop database (`xtask/data/demo_shop_questions.json`),
+//!   a report set like `report`;
+//! - `demo-shop-tuning`: other questions about the demo shop
+//!   (`xtask/data/demo_shop_tuning_questions.json`), written later to tune the demo's glossary
+//!   and prompt on without looking at `demo-shop`.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -26,6 +31,7 @@ pub(crate) enum QuestionSet {
     Report,
     Paraphrases,
     DemoShop,
+    DemoShopTuning,
 }
 
 impl FromStr for QuestionSet {
@@ -37,7 +43,10 @@ impl FromStr for QuestionSet {
             "report" => Self::Report,
             "paraphrases" => Self::Paraphrases,
             "demo-shop" => Self::DemoShop,
-            other => bail!("--set is dev, tuning, report, paraphrases or demo-shop, not `{other}`"),
+            "demo-shop-tuning" => Self::DemoShopTuning,
+            other => bail!(
+                "--set is dev, tuning, report, paraphrases, demo-shop or demo-shop-tuning, not `{other}`"
+            ),
         })
     }
 }
@@ -51,6 +60,7 @@ impl QuestionSet {
             Self::Report => "report",
             Self::Paraphrases => "paraphrases",
             Self::DemoShop => "demo-shop",
+            Self::DemoShopTuning => "demo-shop-tuning",
         }
     }
 }
@@ -115,11 +125,20 @@ pub(crate) fn load(set: QuestionSet, data: &Path) -> Result<Vec<(usize, Example)
                 })
                 .collect())
         }
-        QuestionSet::DemoShop => {
-            let examples: Vec<Example> = read("demo_shop_questions.json")?;
-            Ok(examples.into_iter().enumerate().collect())
-        }
+        QuestionSet::DemoShop => demo_shop("demo_shop_questions.json"),
+        QuestionSet::DemoShopTuning => demo_shop("demo_shop_tuning_questions.json"),
     }
+}
+
+/// The demo shop questions in `file`, numbered from 0.
+fn demo_shop(file: &str) -> Result<Vec<(usize, Example)>> {
+    let examples: Vec<Example> = read(file)?;
+    Ok(examples.into_iter().enumerate().collect())
+}
+
+/// Whether `set` asks about the demo shop.
+pub(crate) fn is_demo_shop(set: QuestionSet) -> bool {
+    matches!(set, QuestionSet::DemoShop | QuestionSet::DemoShopTuning)
 }
 
 /// Every `k`-th question so that about `n` remain, spread over the whole set (and so over
@@ -134,16 +153,15 @@ pub(crate) fn sample(examples: Vec<(usize, Example)>, n: usize) -> Vec<(usize, E
         .collect()
 }
 
-/// The demo shop database file, written on first use under `target/eval/`.
+/// The demo shop database file under `target/eval/`, written afresh on first use in each
+/// run so that a change to the demo schema never meets a file left by an older build.
 pub(crate) fn demo_shop_file() -> PathBuf {
+    static WRITTEN: OnceLock<()> = OnceLock::new();
     let path = super::target_dir().join("eval/demo-shop.db");
-    if !path.exists() {
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
+    WRITTEN.get_or_init(|| {
         if let Err(e) = dbqa_schema::demo::create_demo_database(&path) {
             eprintln!("cannot write the demo shop database: {e}");
         }
-    }
+    });
     path
 }

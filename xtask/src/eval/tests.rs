@@ -280,3 +280,24 @@ async fn leave_one_out_hides_the_question_itself() {
     assert_eq!(results[0].answer_mode, "verified_example");
     assert_eq!(results[0].outcome, Outcome::Correct);
 }
+
+#[test]
+fn every_demo_shop_question_has_gold_sql_that_returns_rows() {
+    use super::sets::{QuestionSet, load};
+    let mut seen = std::collections::BTreeSet::new();
+    for set in [QuestionSet::DemoShop, QuestionSet::DemoShopTuning] {
+        let questions = load(set, &fixture()).expect("demo shop questions");
+        assert!(questions.len() >= 20, "{set:?}: {}", questions.len());
+        for (_, example) in questions {
+            let db = super::db_file(&fixture(), &example.db_id);
+            let rows = super::score::execute(&db, &example.query)
+                .unwrap_or_else(|e| panic!("{}: {e}", example.question));
+            assert!(!rows.is_empty(), "no rows: {}", example.question);
+            assert!(
+                seen.insert(example.question.to_lowercase()),
+                "asked twice: {}",
+                example.question
+            );
+        }
+    }
+}
