@@ -562,6 +562,39 @@ pub async fn join_off_its_foreign_key_mended_before_it_runs(db: TestDb) {
     );
 }
 
+/// A column read from a table the query never joined (`status` from order_items, where
+/// only orders have it): dbqa joins orders along order_items' key, runs that with no
+/// second LLM call, and says so in a warning.
+pub async fn column_of_an_unjoined_table_joined_without_a_call(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT status, SUM(i.quantity) AS items FROM order_items AS i GROUP BY status ORDER BY status",
+        None,
+    ));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent
+        .query("How many items were ordered in each order status?")
+        .await
+        .expect("repaired");
+    assert_eq!(response.llm_calls, 1);
+    assert_eq!(fake.request_count(), 1);
+    let sql = response.sql.clone().unwrap_or_default();
+    assert!(
+        sql.contains("JOIN orders ON orders.id = i.order_id"),
+        "{sql}"
+    );
+    assert!(response.row_count >= 2, "{response:?}");
+    assert!(
+        response
+            .warnings
+            .iter()
+            .any(|w| w.contains("`status` is a column of orders")
+                && w.contains("`JOIN orders ON orders.id = i.order_id`")),
+        "{:?}",
+        response.warnings
+    );
+}
+
 /// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, `strftime` on
 /// MySQL): the guard refuses it and the correction names this dialect's spelling.
 pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {

@@ -2,11 +2,12 @@
 //! the real columns of the tables it reads, the join a column's table is missing, the
 //! tables there are when it named one that is not, and the dialect's own spelling of a
 //! function carried over from another one. A column written with the wrong table's
-//! qualifier is repaired without asking the model ([`requalified`]). Small models
-//! repeat the same wrong name when only the error comes back.
+//! qualifier, or read from a table the query never joined, is repaired without asking the
+//! model ([`repaired`]). Small models repeat the same wrong name when only the error comes
+//! back.
 
 use dbqa_core::{Dialect, Schema, Table};
-use dbqa_guard::{Requalified, requalify_columns};
+use dbqa_guard::{join_missing_column, requalify_columns};
 
 use crate::prompt::as_data;
 
@@ -131,14 +132,67 @@ fn unknown_function(error: &str) -> Option<&str> {
     None
 }
 
-/// After the database said a column does not exist: the SQL with each column written
-/// with the qualifier of a table that lacks it moved to the one table of the query that
-/// has it (`T2.first_name` → `T1.first_name`), when that is certain.
-pub(crate) fn requalified(error: &str, sql: &str, schema: &Schema) -> Option<Requalified> {
+/// dbqa's own repair of a query the database refused on a column name, and what the
+/// response says about it.
+pub(crate) struct Repair {
+    /// The repaired SQL, to go through the guard again.
+    pub(crate) sql: String,
+    /// One line per change, for the response's warnings.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// After the database said a column does not exist, when the fix is certain: each column
+/// written with the qualifier of a table that lacks it moved to the one table of the
+/// query that has it (`T2.first_name` → `T1.first_name`); else the one table that has
+/// the column joined along a key of the query's tables.
+pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair> {
     if !is_missing_column(error) {
         return None;
     }
-    requalify_columns(sql, schema.dialect, &|name| schema.column_names(name))
+    if let Some(moved) = requalify_columns(sql, schema.dialect, &|name| schema.column_names(name)) {
+        let warnings = moved
+            .moves
+            .iter()
+            .map(|(written, moved)| {
+                format!("`{written}` is not a column of that table: dbqa read `{moved}`")
+            })
+            .collect();
+        return Some(Repair {
+            sql: moved.sql,
+            warnings,
+        });
+    }
+    let column = missing_column(error)?;
+    let joined = join_missing_column(sql, schema, &column)?;
+    Some(Repair {
+        warnings: vec![format!(
+            "`{column}` is a column of {}, which the query did not read: dbqa added `{}`",
+            joined.table, joined.join
+        )],
+        sql: joined.sql,
+    })
+}
+
+/// The bare name of the column a database error says does not exist: SQLite's `no such
+/// column: t.c`, PostgreSQL's `column "c" does not exist` or `column t.c does not
+/// exist`, MySQL's `Unknown column 't.c'`, SQL Server's `Invalid column name 'c'`.
+fn missing_column(error: &str) -> Option<String> {
+    let lower = error.to_ascii_lowercase();
+    let after = |marker: &str| -> Option<&str> {
+        let at = lower.find(marker)?;
+        error.get(at + marker.len()..)
+    };
+    let name = if let Some(rest) = after("no such column:") {
+        rest.split_whitespace().next()
+    } else if let Some(rest) = after("unknown column").or_else(|| after("invalid column name")) {
+        rest.split('\'').nth(1)
+    } else if lower.contains("does not exist") {
+        after("column ").and_then(|rest| rest.split(" does not exist").next())
+    } else {
+        None
+    }?;
+    let bare = name.trim_matches('"').rsplit('.').next()?.trim_matches('"');
+    (!bare.is_empty()).then(|| bare.to_string())
 }
 
 /// Most table names a missing-table hint lists.
@@ -305,6 +359,39 @@ fn missing_qualifier(error: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::testutil::shop;
+
+    #[test]
+    fn the_missing_column_is_read_from_each_databases_error() {
+        for (error, column) in [
+            (
+                "query failed: no such column: order_date (code 1)",
+                "order_date",
+            ),
+            ("query failed: no such column: o.total (code 1)", "total"),
+            (
+                "query failed: column \"order_date\" does not exist (code 42703)",
+                "order_date",
+            ),
+            (
+                "query failed: column o.total does not exist (code 42703)",
+                "total",
+            ),
+            (
+                "query failed: Unknown column 'o.total' in 'field list' (code 1054)",
+                "total",
+            ),
+            (
+                "query failed: Invalid column name 'total'. (code 207)",
+                "total",
+            ),
+        ] {
+            assert_eq!(missing_column(error).as_deref(), Some(column), "{error}");
+        }
+        assert_eq!(
+            missing_column("query failed: no such table: x (code 1)"),
+            None
+        );
+    }
 
     #[test]
     fn missing_column_errors_get_the_real_columns() {

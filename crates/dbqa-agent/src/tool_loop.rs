@@ -289,7 +289,7 @@ impl Turn<'_> {
         else {
             return Ok(first);
         };
-        let Some(repaired) = crate::correction::requalified(error, sql, &schema.schema) else {
+        let Some(repaired) = crate::correction::repaired(error, sql, &schema.schema) else {
             return Ok(first);
         };
         match self
@@ -298,11 +298,7 @@ impl Turn<'_> {
         {
             SqlRun::Done(done) => {
                 self.warn_rejoined(rejoined.as_ref());
-                for (written, moved) in &repaired.moves {
-                    self.response.warnings.push(format!(
-                        "`{written}` is not a column of that table: dbqa read `{moved}`"
-                    ));
-                }
+                self.response.warnings.extend(repaired.warnings);
                 Ok(SqlRun::Done(done))
             }
             // The model is told of its own SQL's failure, not of dbqa's attempt.

@@ -18,7 +18,8 @@
 //! - [`requalify_columns`]: a column written with the qualifier of a table that lacks it
 //!   moved to the one table of the statement that has it, and [`rejoin_foreign_keys`]: a
 //!   foreign-key column compared with the wrong column of the table it references moved
-//!   to the referenced one (repairs, checked again);
+//!   to the referenced one, and [`join_missing_column`]: the table that has a column the
+//!   query reads but never joined, joined along a key (repairs, checked again);
 //!
 //! Everything works on the statement as [sqlparser] parses it for the dialect, and the
 //! SQL to run is rendered from that syntax tree, never copied from the input: a write
@@ -68,6 +69,7 @@ mod config;
 pub mod functions;
 mod guard;
 mod limit;
+mod lookup;
 mod names;
 mod rejoin;
 mod requalify;
@@ -78,6 +80,7 @@ mod walk;
 pub use config::{DEFAULT_MAX_LENGTH, GuardConfig};
 pub use dbqa_core::{Dialect, NameRules};
 pub use guard::{Guard, referenced_tables};
+pub use lookup::{LookupJoined, join_missing_column};
 pub use rejoin::{JoinChange, Rejoined, rejoin_foreign_keys};
 pub use requalify::{Requalified, requalify_columns};
 pub use verdict::{

@@ -33,7 +33,7 @@ pub(crate) struct Relation {
 }
 
 impl Relation {
-    fn has(&self, column: &str) -> bool {
+    pub(crate) fn has(&self, column: &str) -> bool {
         self.columns.iter().any(|c| c.eq_ignore_ascii_case(column))
     }
 }
@@ -176,17 +176,32 @@ fn same_table_comparisons(statement: &sqlparser::ast::Statement) -> usize {
 }
 
 /// The qualifier `column` should have: that of the only relation that has it, when the
-/// one written (`qualifier`, a relation of the statement) lacks it.
+/// one written (`qualifier`, a relation of the statement) lacks it; or the alias of the
+/// table `qualifier` names, when that table was given an alias (`continents.name` after
+/// `FROM continents AS t1`, which no database accepts).
 fn new_qualifier(found: &[Relation], qualifier: &Ident, column: &Ident) -> Option<Ident> {
     let same = |a: &Ident, b: &Ident| a.value.eq_ignore_ascii_case(&b.value);
-    let written = found.iter().find(|r| same(&r.qualifier, qualifier))?;
+    let written = match found.iter().find(|r| same(&r.qualifier, qualifier)) {
+        Some(relation) => relation,
+        None => aliased_table(found, qualifier)?,
+    };
     if written.has(&column.value) {
-        return None;
+        return (!same(&written.qualifier, qualifier)).then(|| written.qualifier.clone());
     }
     let mut holders = found.iter().filter(|r| r.has(&column.value));
     let holder = holders.next()?;
     let another = holders.any(|r| !same(&r.qualifier, &holder.qualifier));
     (!another).then(|| holder.qualifier.clone())
+}
+
+/// The one relation whose table is named `name` under an alias; `None` when no relation
+/// or several (a self-join) are.
+fn aliased_table<'r>(found: &'r [Relation], name: &Ident) -> Option<&'r Relation> {
+    let mut named = found
+        .iter()
+        .filter(|r| r.table.eq_ignore_ascii_case(&name.value));
+    let relation = named.next()?;
+    named.next().is_none().then_some(relation)
 }
 
 #[cfg(test)]
@@ -237,6 +252,25 @@ mod tests {
     }
 
     #[test]
+    fn a_table_named_after_it_was_aliased_is_written_with_its_alias() {
+        assert_eq!(
+            repaired(
+                "SELECT owners.state, COUNT(*) FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id GROUP BY owners.state"
+            )
+            .as_deref(),
+            Some(
+                "SELECT T1.state, COUNT(*) FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id GROUP BY T1.state"
+            )
+        );
+        // The aliased name with a column its table lacks: moved to the table that has it.
+        assert_eq!(
+            repaired("SELECT pets.cost FROM pets AS p JOIN visits AS v ON v.pet_id = p.pet_id")
+                .as_deref(),
+            Some("SELECT v.cost FROM pets AS p JOIN visits AS v ON v.pet_id = p.pet_id")
+        );
+    }
+
+    #[test]
     fn nothing_uncertain_is_repaired() {
         for sql in [
             // Right already.
@@ -249,8 +283,9 @@ mod tests {
             // joined.
             "SELECT T1.name FROM pets AS T1 JOIN visits AS T2 ON T1.pet_id = T2.owner_id",
             "SELECT T1.kind FROM pets AS T1 JOIN visits AS T2 ON T2.kind = T1.kind",
-            // A self-join: both sides have it.
+            // A self-join: both sides have it, or both are the table named.
             "SELECT a.cost FROM pets AS a JOIN pets AS b ON a.pet_id = b.pet_id",
+            "SELECT pets.name FROM pets AS a JOIN pets AS b ON a.pet_id = b.pet_id",
             // A table not in the statement, a derived table, a CTE, an unknown table.
             "SELECT owners.state FROM pets",
             "SELECT p.cost FROM pets AS p JOIN (SELECT pet_id, cost FROM visits) AS v ON v.pet_id = p.pet_id",
