@@ -13,9 +13,16 @@ use crate::prompt::as_data;
 
 /// The hint for a failed query's `error`, given the `tables` it reads.
 pub(crate) fn hint(error: &str, schema: &Schema, tables: &[String]) -> Option<String> {
+    let unjoined = unjoined_table_hint(error, schema, tables);
+    let elsewhere = if unjoined.is_none() {
+        missing_column(error).and_then(|column| column_elsewhere_hint(&column, schema, tables))
+    } else {
+        None
+    };
     let hints: Vec<String> = [
-        unjoined_table_hint(error, schema, tables),
+        unjoined,
         missing_column_hint(error, schema, tables),
+        elsewhere,
         unknown_function(error).and_then(|name| function_hint([name], schema.dialect)),
         missing_table(error).and_then(|name| missing_table_hint(name, schema)),
     ]
@@ -306,6 +313,36 @@ fn unjoined_table_hint(error: &str, schema: &Schema, tables: &[String]) -> Optio
     Some(text)
 }
 
+/// Most tables a hint names as holding a column the query lacks.
+const HOLDERS_NAMED: usize = 3;
+
+/// After a column the query's tables lack: the tables of the schema that have it, with
+/// the join to the first when a foreign key leads there.
+fn column_elsewhere_hint(column: &str, schema: &Schema, tables: &[String]) -> Option<String> {
+    let read: Vec<&Table> = tables.iter().filter_map(|t| schema.table(t)).collect();
+    let holders: Vec<&Table> = schema
+        .tables
+        .iter()
+        .filter(|t| !read.iter().any(|r| r.name == t.name))
+        .filter(|t| {
+            t.columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(column))
+        })
+        .take(HOLDERS_NAMED)
+        .collect();
+    let first = holders.first()?;
+    let names: Vec<&str> = holders.iter().map(|t| t.name.as_str()).collect();
+    let mut text = format!(
+        "`{column}` is a column of {}, which the query does not read.",
+        names.join(", ")
+    );
+    if let Some(join) = read.iter().find_map(|r| foreign_key_join(r, first)) {
+        text.push_str(&format!(" Join it: {join}"));
+    }
+    Some(text)
+}
+
 /// `JOIN missing ON …` along a single-column foreign key between `read` and `missing`,
 /// in either direction.
 fn foreign_key_join(read: &Table, missing: &Table) -> Option<String> {
@@ -510,5 +547,21 @@ mod tests {
         assert!(!hint_read.contains("FROM clause"), "{hint_read}");
         let alias = hint("no such column: o.nation", &schema, &tables).unwrap_or_default();
         assert!(!alias.contains("FROM clause"), "{alias}");
+    }
+
+    #[test]
+    fn a_column_of_another_table_names_that_table() {
+        let schema = shop();
+        let tables = ["orders".to_string()];
+        let told = hint("no such column: o.country (code 1)", &schema, &tables).expect("hint");
+        assert!(
+            told.contains("`country` is a column of customers, which the query does not read. Join it: JOIN customers ON customers.id = orders.customer_id"),
+            "{told}"
+        );
+        // A column no table has, or one the query's own tables have: nothing to name.
+        for error in ["no such column: o.colour", "no such column: o.status"] {
+            let told = hint(error, &schema, &tables).unwrap_or_default();
+            assert!(!told.contains("is a column of"), "{error}: {told}");
+        }
     }
 }
