@@ -57,6 +57,7 @@ on_every_backend!(
     misqualified_column_repaired_without_a_call,
     join_off_its_foreign_key_mended_before_it_runs,
     column_of_an_unjoined_table_joined_without_a_call,
+    glossary_term_outranks_a_value_hint,
     repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,

@@ -595,6 +595,40 @@ pub async fn column_of_an_unjoined_table_joined_without_a_call(db: TestDb) {
     );
 }
 
+/// A glossary term beats a value that spells the same word: "shipped" defined as having
+/// a shipped date gives no `orders.status = 'shipped'` hint; without the term it does.
+pub async fn glossary_term_outranks_a_value_hint(db: TestDb) {
+    let question = "How many orders were shipped?";
+    let sql = "SELECT COUNT(*) AS n FROM orders WHERE status = 'shipped'";
+    let system_prompt = |fake: &FakeLlm| messages_text(&fake.requests()[0].body);
+
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(sql, None));
+    let plain = agent(&db, &fake, &[]).await;
+    plain.query(question).await.expect("answered");
+    assert!(
+        system_prompt(&fake).contains("orders.status = 'shipped'"),
+        "{}",
+        system_prompt(&fake)
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("terms.glossary");
+    std::fs::write(
+        &file,
+        "shipped = orders.order_date : an order has shipped once it has left the warehouse\n",
+    )
+    .expect("glossary written");
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(sql, None));
+    let path = file.display().to_string();
+    let defined = agent(&db, &fake, &[("SCHEMA_GLOSSARY", path.as_str())]).await;
+    defined.query(question).await.expect("answered");
+    let prompt = system_prompt(&fake);
+    assert!(prompt.contains("shipped: orders.order_date"), "{prompt}");
+    assert!(!prompt.contains("orders.status = 'shipped'"), "{prompt}");
+}
+
 /// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, `strftime` on
 /// MySQL): the guard refuses it and the correction names this dialect's spelling.
 pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {
@@ -632,21 +666,43 @@ pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {
     );
 }
 
-/// The model writes the SQL that just failed again: the question stops there instead of
-/// spending the last attempt on it.
+/// The model writes the SQL that just failed again: that turn is asked once more at a
+/// higher temperature (the usual 0 gives the same SQL again), and a second repeat stops
+/// the question instead of spending the last attempt on it.
 pub async fn repeated_failing_sql_stops(db: TestDb) {
     let fake = FakeLlm::start().await;
     let bad = "SELECT COUNT(*) AS n FROM customers WHERE nation = 'France'";
     fake.push(run_sql(bad, None));
     fake.push(run_sql(&format!("{bad} ;"), None));
+    fake.push(run_sql(bad, None));
     fake.push(run_sql(FRANCE, None));
-    let agent = agent(&db, &fake, &[("MAX_RETRIES", "2")]).await;
-    let error = agent
+    let stubborn = agent(&db, &fake, &[("MAX_RETRIES", "2")]).await;
+    let error = stubborn
         .query("How many customers are in France?")
         .await
-        .expect_err("the same SQL twice");
+        .expect_err("the same SQL three times");
     assert_eq!(error.kind(), "execution", "{error}");
-    assert_eq!(fake.request_count(), 2, "no third attempt");
+    assert_eq!(fake.request_count(), 3, "no fourth call");
+    let temperatures: Vec<f64> = fake
+        .requests()
+        .iter()
+        .map(|r| r.body["temperature"].as_f64().unwrap_or(0.0))
+        .collect();
+    assert_eq!(temperatures[..2], [0.0, 0.0], "{temperatures:?}");
+    assert!(temperatures[2] >= 0.79, "{temperatures:?}");
+
+    // A different query from the hotter turn runs, and is the answer.
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(bad, None));
+    fake.push(run_sql(bad, None));
+    fake.push(run_sql(FRANCE, None));
+    let agent = agent(&db, &fake, &[("MAX_RETRIES", "2")]).await;
+    let response = agent
+        .query("How many customers are in France?")
+        .await
+        .expect("answered after the resample");
+    assert_eq!(response.llm_calls, 3);
+    assert_eq!(response.row_count, 1);
 }
 
 /// SQL a person edited answers the turn: the guard refuses writes, blocked tables and

@@ -85,8 +85,15 @@ pub fn schema_context(
     question: &str,
     selection_text: &str,
 ) -> SchemaContext {
-    let hints: Vec<ValueHint> = settings.values.hints(question);
     let glossary: Vec<&GlossaryEntry> = settings.glossary.matching(selection_text);
+    // The user's own definition of a word beats a value that happens to spell it
+    // ("shipped" the term, not `status = 'shipped'`).
+    let hints: Vec<ValueHint> = settings
+        .values
+        .hints(question)
+        .into_iter()
+        .filter(|hint| !glossary.iter().any(|entry| entry.defines(&hint.words)))
+        .collect();
     let empty = BTreeMap::new();
     let view = View {
         schema,

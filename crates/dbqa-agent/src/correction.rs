@@ -1,7 +1,8 @@
 //! What the correction turn is told besides the error, after a query failed on a name:
 //! the real columns of the tables it reads, the join a column's table is missing, the
-//! tables there are when it named one that is not, and the dialect's own spelling of a
-//! function carried over from another one. A column written with the wrong table's
+//! tables there are when it named one that is not, the tables that have a column its
+//! tables lack, the subquery form of an aggregate nested in another, and the dialect's
+//! own spelling of a function carried over from another one. A column written with the wrong table's
 //! qualifier, or read from a table the query never joined, is repaired without asking the
 //! model ([`repaired`]). Small models repeat the same wrong name when only the error comes
 //! back.
@@ -25,6 +26,7 @@ pub(crate) fn hint(error: &str, schema: &Schema, tables: &[String]) -> Option<St
         elsewhere,
         unknown_function(error).and_then(|name| function_hint([name], schema.dialect)),
         missing_table(error).and_then(|name| missing_table_hint(name, schema)),
+        nested_aggregate_hint(error),
     ]
     .into_iter()
     .flatten()
@@ -313,6 +315,21 @@ fn unjoined_table_hint(error: &str, schema: &Schema, tables: &[String]) -> Optio
     Some(text)
 }
 
+/// After an aggregate inside another (`AVG(COUNT(*))`), which no database runs: how to
+/// write it (SQLite's `misuse of aggregate`, PostgreSQL's `aggregate function calls
+/// cannot be nested`, MySQL's `Invalid use of group function`).
+fn nested_aggregate_hint(error: &str) -> Option<String> {
+    let lower = error.to_ascii_lowercase();
+    let nested = lower.contains("misuse of aggregate")
+        || lower.contains("aggregate function calls cannot be nested")
+        || lower.contains("invalid use of group function");
+    nested.then(|| {
+        String::from(
+            "An aggregate cannot contain another. Aggregate per group in a subquery, then over it: SELECT AVG(n) FROM (SELECT COUNT(*) AS n FROM t GROUP BY t.key) AS per_group",
+        )
+    })
+}
+
 /// Most tables a hint names as holding a column the query lacks.
 const HOLDERS_NAMED: usize = 3;
 
@@ -547,6 +564,23 @@ mod tests {
         assert!(!hint_read.contains("FROM clause"), "{hint_read}");
         let alias = hint("no such column: o.nation", &schema, &tables).unwrap_or_default();
         assert!(!alias.contains("FROM clause"), "{alias}");
+    }
+
+    #[test]
+    fn a_nested_aggregate_gets_the_subquery_form() {
+        let schema = shop();
+        for error in [
+            "query failed: misuse of aggregate function COUNT() (code 1)",
+            "query failed: aggregate function calls cannot be nested (code 42803)",
+            "query failed: Invalid use of group function (code 1111)",
+        ] {
+            let told = hint(error, &schema, &[]).expect(error);
+            assert!(
+                told.contains("SELECT AVG(n) FROM (SELECT COUNT(*) AS n"),
+                "{told}"
+            );
+        }
+        assert_eq!(hint("query failed: syntax error", &schema, &[]), None);
     }
 
     #[test]

@@ -122,6 +122,14 @@ impl Glossary {
 }
 
 impl GlossaryEntry {
+    /// Whether the term accounts for every one of `words` (by stem): a value hint found
+    /// for those words yields to the term's definition.
+    pub fn defines(&self, words: &str) -> bool {
+        let lexicon = lexicon();
+        let stems: Vec<String> = split_words(words).iter().map(|w| lexicon.stem(w)).collect();
+        !stems.is_empty() && stems.iter().all(|s| self.stems.contains(s))
+    }
+
     /// The entry as the prompt shows it: `revenue: order_items — quantity * unit_price`.
     pub fn render(&self) -> String {
         let target = match &self.column {
@@ -167,6 +175,21 @@ mod tests {
             glossary.matching("late")[0].render(),
             "late: orders.shipped_date — shipped after required_date"
         );
+    }
+
+    #[test]
+    fn a_term_defines_the_words_of_its_stems_only() {
+        let glossary = Glossary::parse(
+            "shipped = orders.shipped_date : shipped_date is set
+",
+        )
+        .expect("ok");
+        let entry = &glossary.matching("What has each carrier shipped?")[0];
+        assert!(entry.defines("shipped"));
+        assert!(entry.defines("Ships"));
+        assert!(!entry.defines("shipped late"));
+        assert!(!entry.defines("delivered"));
+        assert!(!entry.defines(""));
     }
 
     #[test]
