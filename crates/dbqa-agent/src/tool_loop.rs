@@ -1,7 +1,6 @@
 //! The tool loop stage: model turns until SQL runs (or the model replies in words),
 //! feeding guard and database errors back as tool results, at most `max_retries + 1`
-//! SQL attempts. A model that writes the SQL that just failed again is asked once more
-//! at a higher temperature; a second repeat ends the question.
+//! SQL attempts.
 
 use std::time::Instant;
 
@@ -19,10 +18,6 @@ use crate::{AgentEvent, Error, Result};
 
 /// Extra model turns allowed beyond the SQL attempts (for `describe_tables`).
 const EXTRA_TURNS: u32 = 3;
-
-/// The temperature of the one turn asked again after the model repeated failed SQL: at
-/// the usual 0 the same conversation gives the same SQL.
-const RESAMPLE_TEMPERATURE: f32 = 0.8;
 
 /// Why the last SQL attempt failed, fed back to the model.
 enum Failure {
@@ -49,8 +44,6 @@ struct Attempts {
     last: Option<Failure>,
     /// The SQL of every attempt, whitespace-normalised.
     tried: Vec<String>,
-    /// Whether a turn was already asked again after a repeat.
-    resampled: bool,
 }
 
 /// The `sql` argument of a `run_sql` call with its whitespace normalised.
@@ -112,26 +105,8 @@ impl Turn<'_> {
     ) -> Result<Outcome> {
         let max_attempts = self.inner.config.max_retries + 1;
         let mut attempts = Attempts::default();
-        let mut resample = false;
         for _turn in 0..max_attempts + EXTRA_TURNS {
-            let (reply, turn) = if resample {
-                resample = false;
-                self.model_turn(&hotter(&request)).await?
-            } else {
-                self.model_turn(&request).await?
-            };
-            let first_sql = turn.tool_calls.iter().find(|c| c.name == RUN_SQL);
-            if first_sql.is_some_and(|call| attempts.repeats_failed(call)) {
-                // The same SQL again will fail again: one more sample, then stop.
-                if attempts.resampled {
-                    attempts.count += 1;
-                    return Err(attempts.give_up(None));
-                }
-                attempts.resampled = true;
-                resample = true;
-                self.status("correcting SQL");
-                continue;
-            }
+            let (reply, turn) = self.model_turn(&request).await?;
             if turn.tool_calls.is_empty() {
                 return match turn.text {
                     // Words after failed SQL are no answer to a question about the data.
@@ -156,6 +131,11 @@ impl Turn<'_> {
                 let result = match (&ran, call.name.as_str()) {
                     (Some(_), _) => String::from("skipped: an earlier call answered"),
                     (None, DESCRIBE_TABLES) => self.describe(schema, call).await,
+                    (None, RUN_SQL) if attempts.repeats_failed(call) => {
+                        // The same SQL again will fail again; more turns only cost time.
+                        attempts.count += 1;
+                        return Err(attempts.give_up(None));
+                    }
                     (None, RUN_SQL) => {
                         attempts.count += 1;
                         attempts.remember(call);
@@ -434,12 +414,4 @@ impl Turn<'_> {
         }
         prompt::as_data(&text)
     }
-}
-
-/// `request` sampled at [`RESAMPLE_TEMPERATURE`] at least.
-fn hotter(request: &ChatRequest) -> ChatRequest {
-    let mut hotter = request.clone();
-    let current = hotter.temperature.unwrap_or(0.0);
-    hotter.temperature = Some(current.max(RESAMPLE_TEMPERATURE));
-    hotter
 }
