@@ -58,6 +58,7 @@ on_every_backend!(
     join_off_its_foreign_key_mended_before_it_runs,
     column_of_an_unjoined_table_joined_without_a_call,
     glossary_term_outranks_a_value_hint,
+    aliased_table_written_by_its_name_repaired,
     repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,

@@ -580,7 +580,7 @@ pub async fn column_of_an_unjoined_table_joined_without_a_call(db: TestDb) {
     assert_eq!(fake.request_count(), 1);
     let sql = response.sql.clone().unwrap_or_default();
     assert!(
-        sql.contains("JOIN orders ON orders.id = i.order_id"),
+        sql.contains("LEFT JOIN orders ON orders.id = i.order_id"),
         "{sql}"
     );
     assert!(response.row_count >= 2, "{response:?}");
@@ -589,10 +589,33 @@ pub async fn column_of_an_unjoined_table_joined_without_a_call(db: TestDb) {
             .warnings
             .iter()
             .any(|w| w.contains("`status` is a column of orders")
-                && w.contains("`JOIN orders ON orders.id = i.order_id`")),
+                && w.contains("`LEFT JOIN orders ON orders.id = i.order_id`")),
         "{:?}",
         response.warnings
     );
+}
+
+/// A table written by its name after the query aliased it (`customers.country` after
+/// `FROM customers AS c`), which every database refuses in its own words: dbqa writes
+/// the alias and runs that, with no second LLM call.
+pub async fn aliased_table_written_by_its_name_repaired(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT customers.country, COUNT(*) AS n FROM customers AS c GROUP BY customers.country ORDER BY customers.country",
+        None,
+    ));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent
+        .query("How many customers are there in each country?")
+        .await
+        .expect("repaired");
+    assert_eq!(response.llm_calls, 1);
+    let sql = response.sql.clone().unwrap_or_default();
+    assert!(
+        sql.contains("SELECT c.country") && sql.contains("GROUP BY c.country"),
+        "{sql}"
+    );
+    assert!(response.row_count >= 2, "{response:?}");
 }
 
 /// A glossary term beats a value that spells the same word: "shipped" defined as having

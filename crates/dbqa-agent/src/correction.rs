@@ -155,7 +155,11 @@ pub(crate) struct Repair {
 /// query that has it (`T2.first_name` → `T1.first_name`); else the one table that has
 /// the column joined along a key of the query's tables.
 pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair> {
-    if !is_missing_column(error) {
+    // PostgreSQL words a table named after it was aliased as a bad FROM-clause reference.
+    let bad_reference = error
+        .to_ascii_lowercase()
+        .contains("invalid reference to from-clause entry");
+    if !is_missing_column(error) && !bad_reference {
         return None;
     }
     if let Some(moved) = requalify_columns(sql, schema.dialect, &|name| schema.column_names(name)) {
@@ -184,7 +188,9 @@ pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair
 
 /// The bare name of the column a database error says does not exist: SQLite's `no such
 /// column: t.c`, PostgreSQL's `column "c" does not exist` or `column t.c does not
-/// exist`, MySQL's `Unknown column 't.c'`, SQL Server's `Invalid column name 'c'`.
+/// exist`, MySQL's `Unknown column 't.c'`, SQL Server's `Invalid column name 'c'` or
+/// `The multi-part identifier "t.c" could not be bound`. A quoted name is one name, dots
+/// and all.
 fn missing_column(error: &str) -> Option<String> {
     let lower = error.to_ascii_lowercase();
     let after = |marker: &str| -> Option<&str> {
@@ -195,12 +201,17 @@ fn missing_column(error: &str) -> Option<String> {
         rest.split_whitespace().next()
     } else if let Some(rest) = after("unknown column").or_else(|| after("invalid column name")) {
         rest.split('\'').nth(1)
+    } else if let Some(rest) = after("multi-part identifier") {
+        rest.split('"').nth(1)
     } else if lower.contains("does not exist") {
         after("column ").and_then(|rest| rest.split(" does not exist").next())
     } else {
         None
     }?;
-    let bare = name.trim_matches('"').rsplit('.').next()?.trim_matches('"');
+    let bare = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(quoted) => quoted,
+        None => name.rsplit('.').next()?,
+    };
     (!bare.is_empty()).then(|| bare.to_string())
 }
 
@@ -265,6 +276,7 @@ fn is_missing_column(error: &str) -> bool {
     error.contains("no such column")
         || error.contains("unknown column")
         || error.contains("invalid column name")
+        || error.contains("could not be bound")
         || (error.contains("column") && error.contains("does not exist"))
 }
 
@@ -315,8 +327,8 @@ fn unjoined_table_hint(error: &str, schema: &Schema, tables: &[String]) -> Optio
     Some(text)
 }
 
-/// After an aggregate inside another (`AVG(COUNT(*))`), which no database runs: how to
-/// write it (SQLite's `misuse of aggregate`, PostgreSQL's `aggregate function calls
+/// After an aggregate inside another (`AVG(COUNT(*))`) or in `WHERE`, which no database
+/// runs: how to write either (SQLite's `misuse of aggregate`, PostgreSQL's `aggregate function calls
 /// cannot be nested`, MySQL's `Invalid use of group function`).
 fn nested_aggregate_hint(error: &str) -> Option<String> {
     let lower = error.to_ascii_lowercase();
@@ -325,7 +337,7 @@ fn nested_aggregate_hint(error: &str) -> Option<String> {
         || lower.contains("invalid use of group function");
     nested.then(|| {
         String::from(
-            "An aggregate cannot contain another. Aggregate per group in a subquery, then over it: SELECT AVG(n) FROM (SELECT COUNT(*) AS n FROM t GROUP BY t.key) AS per_group",
+            "An aggregate cannot contain another, nor stand in WHERE. To filter groups, use HAVING. To aggregate over groups, aggregate per group in a subquery, then over it: SELECT AVG(n) FROM (SELECT COUNT(*) AS n FROM t GROUP BY t.key) AS per_group",
         )
     })
 }
@@ -364,23 +376,15 @@ fn column_elsewhere_hint(column: &str, schema: &Schema, tables: &[String]) -> Op
 /// in either direction.
 fn foreign_key_join(read: &Table, missing: &Table) -> Option<String> {
     let m = &missing.name;
-    let inward = single_column_keys(read)
+    let inward = read
+        .single_column_keys()
         .find(|(_, target, _)| target.eq_ignore_ascii_case(m))
         .map(|(from, _, to)| format!("JOIN {m} ON {m}.{to} = {}.{from}", read.name));
     inward.or_else(|| {
-        single_column_keys(missing)
+        missing
+            .single_column_keys()
             .find(|(_, target, _)| target.eq_ignore_ascii_case(&read.name))
             .map(|(from, _, to)| format!("JOIN {m} ON {m}.{from} = {}.{to}", read.name))
-    })
-}
-
-/// `(column, referenced table, referenced column)` of each single-column foreign key.
-fn single_column_keys(table: &Table) -> impl Iterator<Item = (&str, &str, &str)> {
-    table.foreign_keys.iter().filter_map(|fk| {
-        match (fk.columns.as_slice(), fk.referenced_columns.as_slice()) {
-            ([from], [to]) => Some((from.as_str(), fk.referenced_table.as_str(), to.as_str())),
-            _ => None,
-        }
     })
 }
 
@@ -437,6 +441,14 @@ mod tests {
             (
                 "query failed: Invalid column name 'total'. (code 207)",
                 "total",
+            ),
+            (
+                "query failed: The multi-part identifier \"o.total\" could not be bound. (code 4104)",
+                "total",
+            ),
+            (
+                "query failed: column \"o.total\" does not exist (code 42703)",
+                "o.total",
             ),
         ] {
             assert_eq!(missing_column(error).as_deref(), Some(column), "{error}");

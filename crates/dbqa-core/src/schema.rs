@@ -119,6 +119,27 @@ impl Table {
             .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
+    /// `(column, referenced table, referenced column)` of each single-column foreign key.
+    pub fn single_column_keys(&self) -> impl Iterator<Item = (&str, &str, &str)> + '_ {
+        self.foreign_keys.iter().filter_map(|fk| {
+            match (fk.columns.as_slice(), fk.referenced_columns.as_slice()) {
+                ([from], [to]) => Some((from.as_str(), fk.referenced_table.as_str(), to.as_str())),
+                _ => None,
+            }
+        })
+    }
+
+    /// Whether `column` alone identifies a row: it is the whole primary key, or a unique
+    /// index has it alone.
+    pub fn is_unique_column(&self, column: &str) -> bool {
+        let only =
+            |columns: &[String]| matches!(columns, [one] if one.eq_ignore_ascii_case(column));
+        self.primary_key
+            .as_ref()
+            .is_some_and(|pk| only(&pk.columns))
+            || self.indexes.iter().any(|i| i.unique && only(&i.columns))
+    }
+
     /// `schema.name` when a schema is set, else `name`.
     pub fn qualified_name(&self) -> String {
         match &self.schema {

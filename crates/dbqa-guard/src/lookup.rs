@@ -1,50 +1,54 @@
 //! A repair for a query that reads a column from a table it never joined
 //! (`SELECT SUM(quantity) FROM order_items WHERE status <> 'cancelled'`, where `status` is
-//! a column of `orders`): when the database said the column does not exist, the one table
-//! of the schema that has it is joined along the foreign key one of the query's tables
-//! holds to it (`JOIN orders ON orders.id = order_items.order_id`). The agent tries this
-//! after [`requalify_columns`](crate::requalify_columns) found nothing to move; what it
-//! gives goes through [`Guard::check`](crate::Guard::check) like any other SQL, so a table
-//! the lists refuse stays refused.
+//! a column of `orders`): when the database said the column does not exist, the table
+//! that has it is joined along the foreign key one of the query's tables holds to it
+//! (`LEFT JOIN orders ON orders.id = order_items.order_id`). The agent tries this after
+//! [`requalify_columns`](crate::requalify_columns) found nothing to move; what it gives
+//! goes through [`Guard::check`](crate::Guard::check) like any other SQL, so a table the
+//! lists refuse stays refused.
 //!
-//! Only a lookup join is added: from a table of the query's top-level `FROM` along its
-//! own single-column key, so each of its rows meets at most one row of the new table and
-//! no count or sum changes by the join. Nothing is added when several tables so reached
-//! have the column, when one is reached along several keys, or when the statement is not
-//! one plain query over tables of known columns.
+//! Only a lookup join is added: a `LEFT JOIN` from a table of the top-level `FROM` along
+//! its own single-column key to a unique column (the primary key or a unique index), so
+//! every row the query read stays, once. Nothing is added when the query's own tables
+//! have the column, when several tables reached so have it or one is reached along
+//! several keys, when the statement has a subquery, a CTE, a set operation or a bare
+//! `*`, or when it reads tables of unknown columns.
 
 use std::ops::ControlFlow;
 
 use dbqa_core::{Dialect, Schema, Table};
 use sqlparser::ast::{
-    Expr, Ident, Join, Query, SetExpr, Statement, TableFactor, visit_expressions_mut,
+    Expr, Ident, Join, Query, Select, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins,
+    Visit, Visitor, visit_expressions_mut,
 };
 
-use crate::requalify::Relations;
+use crate::requalify::{Relation, Relations};
 
 /// A statement with the table that has a missing column joined in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupJoined {
     /// The statement rendered after the repair.
     pub sql: String,
-    /// The join added (`JOIN orders ON orders.id = order_items.order_id`).
+    /// The join added (`LEFT JOIN orders ON orders.id = order_items.order_id`).
     pub join: String,
     /// The table joined in.
     pub table: String,
 }
 
 /// `sql` with the one table of `schema` that has `column` and that a foreign key of one
-/// of the statement's top-level tables references, joined along that key; `None` when no
-/// such join is certain.
+/// of the statement's top-level tables references, joined along that key; `None` when
+/// no such join is certain.
+///
 /// Columns written as `q.column` with a qualifier whose table lacks it are requalified
 /// with the joined table.
 ///
 /// ```
-/// use dbqa_core::{Column, Dialect, ForeignKey, Schema, Table};
+/// use dbqa_core::{Column, Dialect, ForeignKey, PrimaryKey, Schema, Table};
 /// use dbqa_guard::join_missing_column;
 ///
 /// let column = |name: &str| Column::new(name, "text");
-/// let orders = Table::new("orders", vec![column("id"), column("status")]);
+/// let mut orders = Table::new("orders", vec![column("id"), column("status")]);
+/// orders.primary_key = Some(PrimaryKey { name: None, columns: vec!["id".into()] });
 /// let mut items = Table::new("order_items", vec![column("order_id"), column("quantity")]);
 /// items.foreign_keys.push(ForeignKey::new(["order_id"], "orders", ["id"]));
 /// let schema = Schema::new(Dialect::Sqlite, vec![orders, items]);
@@ -57,7 +61,7 @@ pub struct LookupJoined {
 /// .expect("joined");
 /// assert_eq!(
 ///     fixed.sql,
-///     "SELECT SUM(quantity) FROM order_items JOIN orders ON orders.id = order_items.order_id WHERE status <> 'cancelled'"
+///     "SELECT SUM(quantity) FROM order_items LEFT JOIN orders ON orders.id = order_items.order_id WHERE status <> 'cancelled'"
 /// );
 /// ```
 pub fn join_missing_column(sql: &str, schema: &Schema, column: &str) -> Option<LookupJoined> {
@@ -67,34 +71,30 @@ pub fn join_missing_column(sql: &str, schema: &Schema, column: &str) -> Option<L
     };
     let columns_of = |name: &str| schema.column_names(name);
     let relations = Relations::of(statement, &columns_of);
-    if relations.unknown || relations.found.is_empty() {
+    let found = relations.found;
+    if relations.unknown || found.is_empty() || found.iter().any(|r| r.has(column)) {
         return None;
     }
-    let read: Vec<&str> = relations.found.iter().map(|r| r.table.as_str()).collect();
-    let holders = other_tables_with(schema, &read, column);
-    let (link, target) =
-        top_level_select(statement).and_then(|from| lookup_link(from, schema, &holders))?;
+    let select = plain_select(statement)?;
+    let holders = other_tables_with(schema, &found, column);
+    let (link, target) = lookup_link(&select.from, schema, &holders)?;
     let joined = ident(&target.name, schema.dialect);
-    if relations
-        .found
+    if found
         .iter()
         .any(|r| r.qualifier.value.eq_ignore_ascii_case(&joined.value))
     {
         return None;
     }
     let join_sql = format!(
-        "JOIN {t} ON {t}.{to} = {q}.{from}",
-        t = render_ident(&target.name, schema.dialect),
-        to = render_ident(&link.to, schema.dialect),
+        "LEFT JOIN {t} ON {t}.{to} = {q}.{from}",
+        t = joined,
+        to = ident(&link.to, schema.dialect),
         q = link.qualifier,
-        from = render_ident(&link.from, schema.dialect),
+        from = ident(&link.from, schema.dialect),
     );
     let join = parse_join(&join_sql, schema.dialect)?;
-    top_level_from_mut(statement)?
-        .get_mut(link.from_index)?
-        .joins
-        .push(join);
-    requalify_to(statement, &relations.found, column, &joined);
+    select.from.get_mut(link.from_index)?.joins.push(join);
+    requalify_to(statement, &found, column, &joined);
     Some(LookupJoined {
         sql: statement.to_string(),
         join: join_sql,
@@ -102,17 +102,13 @@ pub fn join_missing_column(sql: &str, schema: &Schema, column: &str) -> Option<L
     })
 }
 
-/// The tables of `schema`, not among `read`, that have `column`.
-fn other_tables_with<'s>(schema: &'s Schema, read: &[&str], column: &str) -> Vec<&'s Table> {
+/// The tables of `schema` the statement does not read that have `column`.
+fn other_tables_with<'s>(schema: &'s Schema, read: &[Relation], column: &str) -> Vec<&'s Table> {
     schema
         .tables
         .iter()
-        .filter(|t| {
-            !read.iter().any(|r| r.eq_ignore_ascii_case(&t.name))
-                && t.columns
-                    .iter()
-                    .any(|c| c.name.eq_ignore_ascii_case(column))
-        })
+        .filter(|t| !read.iter().any(|r| r.table.eq_ignore_ascii_case(&t.name)))
+        .filter(|t| t.column(column).is_some())
         .collect()
 }
 
@@ -125,10 +121,10 @@ struct Link {
     to: String,
 }
 
-/// The one key from a table of `from` (the top-level `FROM` items) to one of `holders`,
-/// with the table it references.
+/// The one key from a table of `from` (the top-level `FROM` items) to a unique column of
+/// one of `holders`, with the table it references.
 fn lookup_link<'s>(
-    from: &[sqlparser::ast::TableWithJoins],
+    from: &[TableWithJoins],
     schema: &Schema,
     holders: &[&'s Table],
 ) -> Option<(Link, &'s Table)> {
@@ -136,28 +132,19 @@ fn lookup_link<'s>(
     for (index, item) in from.iter().enumerate() {
         let factors = std::iter::once(&item.relation).chain(item.joins.iter().map(|j| &j.relation));
         for factor in factors {
-            let TableFactor::Table { name, alias, .. } = factor else {
+            let Some((table, qualifier)) = table_of(factor, schema) else {
                 continue;
             };
-            let Some(written) = name.0.last().and_then(|part| part.as_ident()) else {
-                continue;
-            };
-            let Some(table) = schema.table(&written.value) else {
-                continue;
-            };
-            let qualifier = alias.as_ref().map_or(written, |a| &a.name).clone();
-            for fk in &table.foreign_keys {
-                if let ([from_column], [to_column]) =
-                    (fk.columns.as_slice(), fk.referenced_columns.as_slice())
-                    && let Some(target) = holders
-                        .iter()
-                        .find(|h| h.name.eq_ignore_ascii_case(&fk.referenced_table))
-                {
+            for (key, referenced, to) in table.single_column_keys() {
+                let target = holders
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case(referenced));
+                if let Some(target) = target.filter(|t| t.is_unique_column(to)) {
                     let link = Link {
                         from_index: index,
                         qualifier: qualifier.clone(),
-                        from: from_column.clone(),
-                        to: to_column.clone(),
+                        from: key.to_string(),
+                        to: to.to_string(),
                     };
                     links.push((link, *target));
                 }
@@ -168,39 +155,60 @@ fn lookup_link<'s>(
     Some(link)
 }
 
-/// The `FROM` items of the statement's top-level `SELECT`.
-fn top_level_select(statement: &Statement) -> Option<&[sqlparser::ast::TableWithJoins]> {
+/// The schema table of a `FROM` item and the qualifier it is written with.
+fn table_of<'s>(factor: &TableFactor, schema: &'s Schema) -> Option<(&'s Table, Ident)> {
+    let TableFactor::Table { name, alias, .. } = factor else {
+        return None;
+    };
+    let written = name.0.last().and_then(|part| part.as_ident())?;
+    let table = schema.table(&written.value)?;
+    Some((table, alias.as_ref().map_or(written, |a| &a.name).clone()))
+}
+
+/// The statement's `SELECT` when it is one plain select: no CTE, set operation or
+/// subquery anywhere, and no bare `*` (which the new table's columns would widen).
+fn plain_select(statement: &mut Statement) -> Option<&mut Select> {
+    if count_queries(statement) != 1 {
+        return None;
+    }
     let Statement::Query(query) = statement else {
         return None;
     };
     let Query {
         body, with: None, ..
-    } = query.as_ref()
+    } = query.as_mut()
     else {
         return None;
     };
-    match body.as_ref() {
-        SetExpr::Select(select) => Some(&select.from),
-        _ => None,
-    }
-}
-
-fn top_level_from_mut(
-    statement: &mut Statement,
-) -> Option<&mut Vec<sqlparser::ast::TableWithJoins>> {
-    let Statement::Query(query) = statement else {
+    let SetExpr::Select(select) = body.as_mut() else {
         return None;
     };
-    match query.body.as_mut() {
-        SetExpr::Select(select) => Some(&mut select.from),
-        _ => None,
-    }
+    let bare_star = select
+        .projection
+        .iter()
+        .any(|item| matches!(item, SelectItem::Wildcard(_)));
+    (!bare_star).then_some(select.as_mut())
 }
 
-/// `JOIN …` parsed as the dialect reads it.
+/// How many queries `statement` holds, itself included.
+fn count_queries(statement: &Statement) -> usize {
+    struct Queries(usize);
+    impl Visitor for Queries {
+        type Break = ();
+        fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+            self.0 += 1;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut queries = Queries(0);
+    let _ = statement.visit(&mut queries);
+    queries.0
+}
+
+/// `LEFT JOIN …` parsed as the dialect reads it.
 fn parse_join(join: &str, dialect: Dialect) -> Option<Join> {
-    let mut parsed =
-        crate::guard::parse(&format!("SELECT 1 FROM placeholder {join}"), dialect).ok()?;
+    let sql = format!("SELECT 1 FROM placeholder {join}");
+    let mut parsed = crate::guard::parse(&sql, dialect).ok()?;
     let Some(Statement::Query(query)) = parsed.pop() else {
         return None;
     };
@@ -210,28 +218,18 @@ fn parse_join(join: &str, dialect: Dialect) -> Option<Join> {
     select.from.pop()?.joins.pop()
 }
 
-/// Whether `name` needs no quotes: a plain lower-case word.
-fn is_plain(name: &str) -> bool {
-    name.chars()
+/// A name as an identifier: bare when it is a plain lower-case word that is no reserved
+/// word, quoted the dialect's way else (a name the join cannot parse with is no repair).
+fn ident(name: &str, dialect: Dialect) -> Ident {
+    let plain = name
+        .chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-/// A name as SQL text: bare when plain, quoted the dialect's way else.
-fn render_ident(name: &str, dialect: Dialect) -> String {
-    if is_plain(name) {
-        name.to_string()
-    } else {
-        dialect.quote_identifier(name)
-    }
-}
-
-/// A name as a syntax-tree identifier, quoted as [`render_ident`] quotes it.
-fn ident(name: &str, dialect: Dialect) -> Ident {
-    if is_plain(name) {
+        && !crate::walk::is_reserved_word(name);
+    if plain {
         return Ident::new(name);
     }
     let quote = match dialect {
@@ -243,12 +241,7 @@ fn ident(name: &str, dialect: Dialect) -> Ident {
 }
 
 /// `q.column` with a qualifier whose table lacks `column` becomes `joined.column`.
-fn requalify_to(
-    statement: &mut Statement,
-    found: &[crate::requalify::Relation],
-    column: &str,
-    joined: &Ident,
-) {
+fn requalify_to(statement: &mut Statement, found: &[Relation], column: &str, joined: &Ident) {
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::CompoundIdentifier(idents) = expr
             && let [qualifier, written] = idents.as_mut_slice()
@@ -265,7 +258,7 @@ fn requalify_to(
 
 #[cfg(test)]
 mod tests {
-    use dbqa_core::{Column, ForeignKey};
+    use dbqa_core::{Column, ForeignKey, PrimaryKey};
 
     use super::*;
 
@@ -277,6 +270,11 @@ mod tests {
                 name,
                 columns.iter().map(|c| Column::new(*c, "text")).collect(),
             );
+            // The first column is the key, as in most schemas.
+            table.primary_key = Some(PrimaryKey {
+                name: None,
+                columns: vec![columns[0].to_string()],
+            });
             for (from, to_table, to) in keys {
                 table
                     .foreign_keys
@@ -326,7 +324,7 @@ mod tests {
             )
             .as_deref(),
             Some(
-                "SELECT strftime('%Y', order_date), SUM(i.quantity) FROM order_items AS i JOIN orders ON orders.id = i.order_id GROUP BY 1"
+                "SELECT strftime('%Y', order_date), SUM(i.quantity) FROM order_items AS i LEFT JOIN orders ON orders.id = i.order_id GROUP BY 1"
             )
         );
         // Written with the qualifier of a table that lacks it: requalified.
@@ -337,7 +335,7 @@ mod tests {
             )
             .as_deref(),
             Some(
-                "SELECT orders.status, COUNT(*) FROM order_items AS i JOIN orders ON orders.id = i.order_id GROUP BY orders.status"
+                "SELECT orders.status, COUNT(*) FROM order_items AS i LEFT JOIN orders ON orders.id = i.order_id GROUP BY orders.status"
             )
         );
         // Customers have a name too, but no key of the query's tables leads there.
@@ -348,7 +346,7 @@ mod tests {
             )
             .as_deref(),
             Some(
-                "SELECT name, SUM(quantity) FROM order_items JOIN products ON products.id = order_items.product_id GROUP BY name"
+                "SELECT name, SUM(quantity) FROM order_items LEFT JOIN products ON products.id = order_items.product_id GROUP BY name"
             )
         );
         // Two steps away is out of reach; one step from a joined table is not.
@@ -366,7 +364,7 @@ mod tests {
             )
             .as_deref(),
             Some(
-                "SELECT p.name FROM products AS p JOIN order_items AS i ON i.product_id = p.id JOIN orders ON orders.id = i.order_id WHERE status = 'cancelled'"
+                "SELECT p.name FROM products AS p JOIN order_items AS i ON i.product_id = p.id LEFT JOIN orders ON orders.id = i.order_id WHERE status = 'cancelled'"
             )
         );
     }
@@ -387,9 +385,36 @@ mod tests {
             join_missing_column("SELECT city FROM routes", &schema, "city").expect("joined");
         assert_eq!(
             fixed.sql,
-            "SELECT city FROM routes JOIN \"Airports\" ON \"Airports\".code = routes.source"
+            "SELECT city FROM routes LEFT JOIN \"Airports\" ON \"Airports\".code = routes.source"
         );
         assert_eq!(fixed.table, "Airports");
+        assert_eq!(ident("order", Dialect::MySql).to_string(), "`order`");
+        assert_eq!(ident("id", Dialect::Postgres).to_string(), "id");
+    }
+
+    #[test]
+    fn a_key_to_a_column_that_is_not_unique_is_no_lookup() {
+        let mut schema = shop();
+        for table in &mut schema.tables {
+            if table.name == "orders" {
+                table.primary_key = None;
+            }
+        }
+        assert_eq!(
+            join_missing_column("SELECT status FROM order_items", &schema, "status"),
+            None
+        );
+        // A unique index serves as well as the primary key.
+        for table in &mut schema.tables {
+            if table.name == "orders" {
+                table.indexes.push(dbqa_core::Index {
+                    name: "orders_id".into(),
+                    columns: vec!["id".into()],
+                    unique: true,
+                });
+            }
+        }
+        assert!(join_missing_column("SELECT status FROM order_items", &schema, "status").is_some());
     }
 
     #[test]
@@ -422,6 +447,15 @@ mod tests {
                 "status",
             ),
             ("SELECT status FROM order_items; SELECT 1", "status"),
+            // A subquery: the join would land outside the scope the column is missing in.
+            (
+                "SELECT i.quantity FROM order_items AS i WHERE i.product_id IN (SELECT p.id FROM products AS p WHERE p.status = 'x')",
+                "status",
+            ),
+            // A bare `*` would widen with the new table's columns.
+            ("SELECT * FROM order_items WHERE status = 'open'", "status"),
+            // A table the query reads has the column (the fault is elsewhere).
+            ("SELECT o.quantity FROM orders AS o", "quantity"),
         ] {
             assert_eq!(joined(sql, column), None, "{sql}");
         }

@@ -184,14 +184,10 @@ fn table_of<'s>(found: &[Relation], schema: &'s Schema, qualifier: &Ident) -> Op
 /// The table and column a one-column foreign key on `column` references, when exactly
 /// one does.
 fn single_key<'t>(table: &'t Table, column: &str) -> Option<(&'t str, &'t str)> {
-    let mut keys = table.foreign_keys.iter().filter_map(|fk| {
-        match (fk.columns.as_slice(), fk.referenced_columns.as_slice()) {
-            ([from], [to]) if from.eq_ignore_ascii_case(column) => {
-                Some((fk.referenced_table.as_str(), to.as_str()))
-            }
-            _ => None,
-        }
-    });
+    let mut keys = table
+        .single_column_keys()
+        .filter(|(from, _, _)| from.eq_ignore_ascii_case(column))
+        .map(|(_, table, to)| (table, to));
     let key = keys.next()?;
     keys.next().is_none().then_some(key)
 }

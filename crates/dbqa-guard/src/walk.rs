@@ -427,7 +427,7 @@ const RESERVED_WORDS: &[&str] = &[
     "WITH",
 ];
 
-fn is_reserved_word(word: &str) -> bool {
+pub(crate) fn is_reserved_word(word: &str) -> bool {
     word.len() <= 9 && RESERVED_WORDS.iter().any(|r| r.eq_ignore_ascii_case(word))
 }
 

@@ -78,7 +78,8 @@ pub fn create_demo_database(path: &Path) -> Result<DemoSummary> {
         std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
     }
     // Build next to the target and rename, so a reader never sees a half-written file.
-    let partial = path.with_extension("db.partial");
+    // The process id keeps two writers of one path off each other's partial file.
+    let partial = path.with_extension(format!("db.partial-{}", std::process::id()));
     let _ = std::fs::remove_file(&partial);
     let summary = write_all(&partial).map_err(|e| fail(e.to_string()))?;
     std::fs::rename(&partial, path).map_err(|e| fail(e.to_string()))?;
