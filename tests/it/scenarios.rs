@@ -503,23 +503,33 @@ pub async fn auto_mode_reads_a_call_written_as_text(db: TestDb) {
     );
 }
 
+/// What dbqa answers to `question` when the model's one reply runs `model_sql`, which a
+/// repair must mend without a second LLM call; with the SQL that ran.
+async fn repaired_in_one_call(
+    db: &TestDb,
+    model_sql: &str,
+    question: &str,
+) -> (dbqa_agent::QueryResponse, String) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(model_sql, None));
+    let agent = agent(db, &fake, &[]).await;
+    let response = agent.query(question).await.expect("repaired");
+    assert_eq!(response.llm_calls, 1);
+    assert_eq!(fake.request_count(), 1);
+    let sql = response.sql.clone().unwrap_or_default();
+    (response, sql)
+}
+
 /// A column written with the alias of a table that lacks it (`o.country` where only
 /// customers have a country): dbqa moves it to the one table that has it and runs that,
 /// with no second LLM call, and says so in a warning.
 pub async fn misqualified_column_repaired_without_a_call(db: TestDb) {
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql(
+    let (response, sql) = repaired_in_one_call(
+        &db,
         "SELECT o.country, COUNT(*) AS n FROM customers AS c JOIN orders AS o ON o.customer_id = c.id GROUP BY o.country ORDER BY o.country",
-        None,
-    ));
-    let agent = agent(&db, &fake, &[]).await;
-    let response = agent
-        .query("How many orders came from each country?")
-        .await
-        .expect("repaired");
-    assert_eq!(response.llm_calls, 1);
-    assert_eq!(fake.request_count(), 1);
-    let sql = response.sql.clone().unwrap_or_default();
+        "How many orders came from each country?",
+    )
+    .await;
     assert!(
         sql.contains("SELECT c.country") && sql.contains("GROUP BY c.country"),
         "{sql}"
@@ -539,18 +549,12 @@ pub async fn misqualified_column_repaired_without_a_call(db: TestDb) {
 /// (`i.order_id = o.customer_id`) runs and returns wrong rows silently: dbqa moves it onto
 /// the key before it runs, with no second call, and says so.
 pub async fn join_off_its_foreign_key_mended_before_it_runs(db: TestDb) {
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql(
+    let (response, sql) = repaired_in_one_call(
+        &db,
         "SELECT o.status, SUM(i.quantity) AS items FROM order_items AS i JOIN orders AS o ON i.order_id = o.customer_id GROUP BY o.status ORDER BY o.status",
-        None,
-    ));
-    let agent = agent(&db, &fake, &[]).await;
-    let response = agent
-        .query("How many items were ordered in each order status?")
-        .await
-        .expect("answered");
-    assert_eq!(response.llm_calls, 1);
-    let sql = response.sql.clone().unwrap_or_default();
+        "How many items were ordered in each order status?",
+    )
+    .await;
     assert!(sql.contains("ON i.order_id = o.id"), "{sql}");
     assert!(response.row_count >= 1, "{response:?}");
     assert!(
@@ -566,19 +570,12 @@ pub async fn join_off_its_foreign_key_mended_before_it_runs(db: TestDb) {
 /// only orders have it): dbqa joins orders along order_items' key, runs that with no
 /// second LLM call, and says so in a warning.
 pub async fn column_of_an_unjoined_table_joined_without_a_call(db: TestDb) {
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql(
+    let (response, sql) = repaired_in_one_call(
+        &db,
         "SELECT status, SUM(i.quantity) AS items FROM order_items AS i GROUP BY status ORDER BY status",
-        None,
-    ));
-    let agent = agent(&db, &fake, &[]).await;
-    let response = agent
-        .query("How many items were ordered in each order status?")
-        .await
-        .expect("repaired");
-    assert_eq!(response.llm_calls, 1);
-    assert_eq!(fake.request_count(), 1);
-    let sql = response.sql.clone().unwrap_or_default();
+        "How many items were ordered in each order status?",
+    )
+    .await;
     assert!(
         sql.contains("LEFT JOIN orders ON orders.id = i.order_id"),
         "{sql}"
@@ -599,18 +596,12 @@ pub async fn column_of_an_unjoined_table_joined_without_a_call(db: TestDb) {
 /// `FROM customers AS c`), which every database refuses in its own words: dbqa writes
 /// the alias and runs that, with no second LLM call.
 pub async fn aliased_table_written_by_its_name_repaired(db: TestDb) {
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql(
+    let (response, sql) = repaired_in_one_call(
+        &db,
         "SELECT customers.country, COUNT(*) AS n FROM customers AS c GROUP BY customers.country ORDER BY customers.country",
-        None,
-    ));
-    let agent = agent(&db, &fake, &[]).await;
-    let response = agent
-        .query("How many customers are there in each country?")
-        .await
-        .expect("repaired");
-    assert_eq!(response.llm_calls, 1);
-    let sql = response.sql.clone().unwrap_or_default();
+        "How many customers are there in each country?",
+    )
+    .await;
     assert!(
         sql.contains("SELECT c.country") && sql.contains("GROUP BY c.country"),
         "{sql}"

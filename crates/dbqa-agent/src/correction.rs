@@ -2,10 +2,10 @@
 //! the real columns of the tables it reads, the join a column's table is missing, the
 //! tables there are when it named one that is not, the tables that have a column its
 //! tables lack, the subquery form of an aggregate nested in another, and the dialect's
-//! own spelling of a function carried over from another one. A column written with the wrong table's
-//! qualifier, or read from a table the query never joined, is repaired without asking the
-//! model ([`repaired`]). Small models repeat the same wrong name when only the error comes
-//! back.
+//! own spelling of a function carried over from another one. A column written with the
+//! wrong table's qualifier, or read from a table the query never joined, is repaired
+//! without asking the model ([`repaired`]). Small models repeat the same wrong name when
+//! only the error comes back.
 
 use dbqa_core::{Dialect, Schema, Table};
 use dbqa_guard::{join_missing_column, requalify_columns};
@@ -328,8 +328,8 @@ fn unjoined_table_hint(error: &str, schema: &Schema, tables: &[String]) -> Optio
 }
 
 /// After an aggregate inside another (`AVG(COUNT(*))`) or in `WHERE`, which no database
-/// runs: how to write either (SQLite's `misuse of aggregate`, PostgreSQL's `aggregate function calls
-/// cannot be nested`, MySQL's `Invalid use of group function`).
+/// runs: how to write either (SQLite's `misuse of aggregate`, PostgreSQL's `aggregate
+/// function calls cannot be nested`, MySQL's `Invalid use of group function`).
 fn nested_aggregate_hint(error: &str) -> Option<String> {
     let lower = error.to_ascii_lowercase();
     let nested = lower.contains("misuse of aggregate")
@@ -353,11 +353,7 @@ fn column_elsewhere_hint(column: &str, schema: &Schema, tables: &[String]) -> Op
         .tables
         .iter()
         .filter(|t| !read.iter().any(|r| r.name == t.name))
-        .filter(|t| {
-            t.columns
-                .iter()
-                .any(|c| c.name.eq_ignore_ascii_case(column))
-        })
+        .filter(|t| t.column(column).is_some())
         .take(HOLDERS_NAMED)
         .collect();
     let first = holders.first()?;

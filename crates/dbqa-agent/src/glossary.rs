@@ -90,13 +90,12 @@ impl Glossary {
                 Some((t, c)) => (t.trim().to_string(), Some(c.trim().to_string())),
                 None => (target.to_string(), None),
             };
-            let lexicon = lexicon();
             entries.push(GlossaryEntry {
                 term: term.to_string(),
                 table,
                 column,
                 description: description.trim().to_string(),
-                stems: split_words(term).iter().map(|w| lexicon.stem(w)).collect(),
+                stems: stems_of(term),
             });
         }
         Ok(Self { entries })
@@ -104,11 +103,7 @@ impl Glossary {
 
     /// The entries whose every word the question uses (by stem).
     pub fn matching(&self, question: &str) -> Vec<&GlossaryEntry> {
-        let lexicon = lexicon();
-        let stems: Vec<String> = split_words(question)
-            .iter()
-            .map(|w| lexicon.stem(w))
-            .collect();
+        let stems = stems_of(question);
         self.entries
             .iter()
             .filter(|e| !e.stems.is_empty() && e.stems.iter().all(|s| stems.contains(s)))
@@ -125,8 +120,7 @@ impl GlossaryEntry {
     /// Whether the term accounts for every one of `words` (by stem): a value hint found
     /// for those words yields to the term's definition.
     pub fn defines(&self, words: &str) -> bool {
-        let lexicon = lexicon();
-        let stems: Vec<String> = split_words(words).iter().map(|w| lexicon.stem(w)).collect();
+        let stems = stems_of(words);
         !stems.is_empty() && stems.iter().all(|s| self.stems.contains(s))
     }
 
@@ -142,6 +136,12 @@ impl GlossaryEntry {
             format!("{}: {target} — {}", self.term, self.description)
         }
     }
+}
+
+/// The stems of the words of `text`, as terms and questions are compared.
+fn stems_of(text: &str) -> Vec<String> {
+    let lexicon = lexicon();
+    split_words(text).iter().map(|w| lexicon.stem(w)).collect()
 }
 
 #[cfg(test)]

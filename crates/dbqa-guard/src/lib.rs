@@ -74,6 +74,8 @@ mod names;
 mod rejoin;
 mod requalify;
 pub mod rules;
+#[cfg(test)]
+mod testutil;
 mod verdict;
 mod walk;
 

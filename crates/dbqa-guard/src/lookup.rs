@@ -258,7 +258,7 @@ fn requalify_to(statement: &mut Statement, found: &[Relation], column: &str, joi
 
 #[cfg(test)]
 mod tests {
-    use dbqa_core::{Column, ForeignKey, PrimaryKey};
+    use dbqa_core::PrimaryKey;
 
     use super::*;
 
@@ -266,20 +266,12 @@ mod tests {
     /// airports.
     fn shop() -> Schema {
         let table = |name: &str, columns: &[&str], keys: &[(&str, &str, &str)]| {
-            let mut table = Table::new(
-                name,
-                columns.iter().map(|c| Column::new(*c, "text")).collect(),
-            );
+            let mut table = crate::testutil::table(name, "text", columns, keys);
             // The first column is the key, as in most schemas.
             table.primary_key = Some(PrimaryKey {
                 name: None,
                 columns: vec![columns[0].to_string()],
             });
-            for (from, to_table, to) in keys {
-                table
-                    .foreign_keys
-                    .push(ForeignKey::new([*from], *to_table, [*to]));
-            }
             table
         };
         Schema::new(
@@ -373,13 +365,12 @@ mod tests {
     fn a_name_that_needs_quotes_is_quoted() {
         let mut schema = shop();
         schema.tables.retain(|t| t.name != "flights");
-        let mut routes = Table::new(
+        let routes = crate::testutil::table(
             "routes",
-            vec![Column::new("id", "text"), Column::new("source", "text")],
+            "text",
+            &["id", "source"],
+            &[("source", "Airports", "code")],
         );
-        routes
-            .foreign_keys
-            .push(ForeignKey::new(["source"], "Airports", ["code"]));
         schema.tables.push(routes);
         let fixed =
             join_missing_column("SELECT city FROM routes", &schema, "city").expect("joined");

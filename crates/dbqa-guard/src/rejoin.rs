@@ -194,23 +194,14 @@ fn single_key<'t>(table: &'t Table, column: &str) -> Option<(&'t str, &'t str)> 
 
 #[cfg(test)]
 mod tests {
-    use dbqa_core::{Column, Dialect, ForeignKey};
+    use dbqa_core::Dialect;
 
     use super::*;
 
     /// Owners, their pets, the pets' visits; each visit's vet is an owner too.
     fn schema() -> Schema {
         let table = |name: &str, columns: &[&str], keys: &[(&str, &str, &str)]| {
-            let mut table = Table::new(
-                name,
-                columns.iter().map(|c| Column::new(*c, "integer")).collect(),
-            );
-            for (from, to_table, to) in keys {
-                table
-                    .foreign_keys
-                    .push(ForeignKey::new([*from], *to_table, [*to]));
-            }
-            table
+            crate::testutil::table(name, "integer", columns, keys)
         };
         Schema::new(
             Dialect::Sqlite,
