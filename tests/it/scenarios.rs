@@ -643,39 +643,63 @@ pub async fn glossary_term_outranks_a_value_hint(db: TestDb) {
     assert!(!prompt.contains("orders.status = 'shipped'"), "{prompt}");
 }
 
-/// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, `strftime` on
-/// MySQL): the guard refuses it and the correction names this dialect's spelling.
+/// A date function of another dialect: `YEAR(order_date)` on SQLite and PostgreSQL runs
+/// as the dialect's exact equivalent with no second call, and counts what the native
+/// spelling counts; MySQL's missing `strftime` has no exact equivalent, so the guard
+/// refuses it and the correction names MySQL's spelling.
 pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {
-    let (foreign, native, expected) = match db.backend {
+    let foreign = "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024";
+    let question = "How many orders were placed in 2024?";
+    let (native, translated) = match db.backend {
         Backend::Sqlite => (
-            "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024",
             "SELECT COUNT(*) AS n FROM orders WHERE strftime('%Y', order_date) = '2024'",
-            "SQLite has no YEAR(): write strftime('%Y', x)",
+            "CAST(strftime('%Y', order_date) AS INTEGER) = 2024",
         ),
         Backend::Postgres => (
-            "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024",
             "SELECT COUNT(*) AS n FROM orders WHERE EXTRACT(YEAR FROM order_date) = 2024",
-            "PostgreSQL has no YEAR(): write EXTRACT(YEAR FROM x)",
+            "CAST(EXTRACT(YEAR FROM order_date) AS INTEGER) = 2024",
         ),
-        Backend::MySql => (
-            "SELECT COUNT(*) AS n FROM orders WHERE strftime('%Y', order_date) = '2024'",
-            "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024",
-            "has no STRFTIME(): write DATE_FORMAT(x, '%Y-%m')",
-        ),
+        Backend::MySql => {
+            return strftime_on_mysql_gets_a_hint(db, question).await;
+        }
     };
     let fake = FakeLlm::start().await;
     fake.push(run_sql(foreign, None));
-    fake.push(run_sql(native, None));
     let agent = agent(&db, &fake, &[]).await;
-    let response = agent
-        .query("How many orders were placed in 2024?")
+    let response = agent.query(question).await.expect("translated");
+    assert_eq!(response.llm_calls, 1);
+    let sql = response.sql.clone().unwrap_or_default();
+    assert!(sql.contains(translated), "{sql}");
+    let expected = agent
+        .run_sql(native, Some(question), dbqa_agent::QueryOptions::default())
         .await
-        .expect("corrected");
+        .expect("native SQL runs");
+    assert_eq!(response.rows, expected.rows);
+    assert_ne!(
+        response.rows,
+        [[dbqa_core::Value::Int(0)]],
+        "2024 has orders"
+    );
+}
+
+async fn strftime_on_mysql_gets_a_hint(db: TestDb, question: &str) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM orders WHERE strftime('%Y', order_date) = '2024'",
+        None,
+    ));
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024",
+        None,
+    ));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent.query(question).await.expect("corrected");
     assert_eq!(response.llm_calls, 2);
     assert_eq!(response.row_count, 1);
     let retry = messages_text(&fake.requests()[1].body);
     assert!(
-        retry.contains("is not allowed") && retry.contains(expected),
+        retry.contains("is not allowed")
+            && retry.contains("has no STRFTIME(): write DATE_FORMAT(x, '%Y-%m')"),
         "{retry}"
     );
 }

@@ -272,6 +272,11 @@ impl Turn<'_> {
             .and_then(|v| v.as_str())
             .filter(|t| !t.trim().is_empty())
             .map(str::to_string);
+        // A date function of another dialect (`YEAR(x)` on SQLite) becomes the dialect's
+        // exact equivalent: the SQL shown is the one that ran, so no warning is needed.
+        let allowed = &schema.guard.config().allowed_functions;
+        let translated = dbqa_guard::translate_functions(sql, schema.schema.dialect, allowed);
+        let sql = translated.as_ref().map_or(sql, |t| t.sql.as_str());
         // A join that runs but misses its foreign key returns wrong rows without a word:
         // it is mended before the query runs, and the response says so.
         let rejoined = dbqa_guard::rejoin_foreign_keys(sql, &schema.schema);

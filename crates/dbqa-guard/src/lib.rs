@@ -76,6 +76,7 @@ mod requalify;
 pub mod rules;
 #[cfg(test)]
 mod testutil;
+mod translate;
 mod verdict;
 mod walk;
 
@@ -85,6 +86,7 @@ pub use guard::{Guard, referenced_tables};
 pub use lookup::{LookupJoined, join_missing_column};
 pub use rejoin::{JoinChange, Rejoined, rejoin_foreign_keys};
 pub use requalify::{Requalified, requalify_columns};
+pub use translate::{Translated, translate_functions};
 pub use verdict::{
     Accepted, Finding, Outcome, Rejection, StatementKind, Verdict, Violation, Warning,
 };

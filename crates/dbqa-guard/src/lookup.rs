@@ -11,8 +11,9 @@
 //! its own single-column key to a unique column (the primary key or a unique index), so
 //! every row the query read stays, once. Nothing is added when the query's own tables
 //! have the column, when several tables reached so have it or one is reached along
-//! several keys, when the statement has a subquery, a CTE, a set operation or a bare
-//! `*`, or when it reads tables of unknown columns.
+//! several keys, when a subquery names the column (the join lands at the top level, out
+//! of the subquery's scope), when the statement has a CTE, a derived table, a set
+//! operation or a bare `*`, or when it reads tables of unknown columns.
 
 use std::ops::ControlFlow;
 
@@ -75,7 +76,7 @@ pub fn join_missing_column(sql: &str, schema: &Schema, column: &str) -> Option<L
     if relations.unknown || found.is_empty() || found.iter().any(|r| r.has(column)) {
         return None;
     }
-    let select = plain_select(statement)?;
+    let select = plain_select(statement, column)?;
     let holders = other_tables_with(schema, &found, column);
     let (link, target) = lookup_link(&select.from, schema, &holders)?;
     let joined = ident(&target.name, schema.dialect);
@@ -165,10 +166,12 @@ fn table_of<'s>(factor: &TableFactor, schema: &'s Schema) -> Option<(&'s Table, 
     Some((table, alias.as_ref().map_or(written, |a| &a.name).clone()))
 }
 
-/// The statement's `SELECT` when it is one plain select: no CTE, set operation or
-/// subquery anywhere, and no bare `*` (which the new table's columns would widen).
-fn plain_select(statement: &mut Statement) -> Option<&mut Select> {
-    if count_queries(statement) != 1 {
+/// The statement's `SELECT` when it is one plain select: no CTE or set operation, no
+/// subquery that mentions `column` (the join goes to the top level, where only the
+/// outer query's names can mean it), and no bare `*` (which the new table's columns
+/// would widen).
+fn plain_select<'s>(statement: &'s mut Statement, column: &str) -> Option<&'s mut Select> {
+    if subquery_mentions(statement, column) {
         return None;
     }
     let Statement::Query(query) = statement else {
@@ -190,19 +193,44 @@ fn plain_select(statement: &mut Statement) -> Option<&mut Select> {
     (!bare_star).then_some(select.as_mut())
 }
 
-/// How many queries `statement` holds, itself included.
-fn count_queries(statement: &Statement) -> usize {
-    struct Queries(usize);
-    impl Visitor for Queries {
+/// Whether a query inside `statement` (not the statement itself) names `column`, bare
+/// or qualified.
+fn subquery_mentions(statement: &Statement, column: &str) -> bool {
+    struct Mentions<'c> {
+        column: &'c str,
+        depth: usize,
+        found: bool,
+    }
+    impl Visitor for Mentions<'_> {
         type Break = ();
         fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
-            self.0 += 1;
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            let named = match expr {
+                Expr::Identifier(ident) => Some(ident),
+                Expr::CompoundIdentifier(idents) => idents.last(),
+                _ => None,
+            };
+            if self.depth > 1 && named.is_some_and(|i| i.value.eq_ignore_ascii_case(self.column)) {
+                self.found = true;
+                return ControlFlow::Break(());
+            }
             ControlFlow::Continue(())
         }
     }
-    let mut queries = Queries(0);
-    let _ = statement.visit(&mut queries);
-    queries.0
+    let mut mentions = Mentions {
+        column,
+        depth: 0,
+        found: false,
+    };
+    let _ = statement.visit(&mut mentions);
+    mentions.found
 }
 
 /// `LEFT JOIN …` parsed as the dialect reads it.
@@ -341,6 +369,17 @@ mod tests {
                 "SELECT name, SUM(quantity) FROM order_items LEFT JOIN products ON products.id = order_items.product_id GROUP BY name"
             )
         );
+        // A subquery elsewhere in the statement, which does not name the column, stays.
+        assert_eq!(
+            joined(
+                "SELECT SUM(i.quantity) FROM order_items AS i WHERE i.product_id IN (SELECT id FROM products WHERE name = 'Milk') AND i.status <> 'cancelled'",
+                "status"
+            )
+            .as_deref(),
+            Some(
+                "SELECT SUM(i.quantity) FROM order_items AS i LEFT JOIN orders ON orders.id = i.order_id WHERE i.product_id IN (SELECT id FROM products WHERE name = 'Milk') AND orders.status <> 'cancelled'"
+            )
+        );
         // Two steps away is out of reach; one step from a joined table is not.
         assert_eq!(
             joined(
@@ -441,6 +480,10 @@ mod tests {
             // A subquery: the join would land outside the scope the column is missing in.
             (
                 "SELECT i.quantity FROM order_items AS i WHERE i.product_id IN (SELECT p.id FROM products AS p WHERE p.status = 'x')",
+                "status",
+            ),
+            (
+                "SELECT i.quantity FROM order_items AS i WHERE EXISTS (SELECT 1 FROM products AS p WHERE p.id = i.product_id AND status = 'x')",
                 "status",
             ),
             // A bare `*` would widen with the new table's columns.
