@@ -59,6 +59,7 @@ on_every_backend!(
     column_of_an_unjoined_table_joined_without_a_call,
     glossary_term_outranks_a_value_hint,
     aliased_table_written_by_its_name_repaired,
+    join_through_the_link_table_repaired,
     repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,

@@ -592,6 +592,43 @@ pub async fn column_of_an_unjoined_table_joined_without_a_call(db: TestDb) {
     );
 }
 
+/// Two tables joined directly that the schema links through a third (`orders` and
+/// `products` through `order_items`): dbqa joins the link table between them, runs that
+/// with no second LLM call, counts what the right join counts, and says so.
+pub async fn join_through_the_link_table_repaired(db: TestDb) {
+    let question = "On how many orders does each product appear?";
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT p.name, COUNT(*) AS n FROM orders AS o JOIN products AS p ON o.product_id = p.id GROUP BY p.name ORDER BY p.name",
+        question,
+    )
+    .await;
+    assert!(
+        sql.contains("JOIN order_items ON order_items.order_id = o.id JOIN products AS p ON p.id = order_items.product_id"),
+        "{sql}"
+    );
+    let fake = FakeLlm::start().await;
+    let expected = agent(&db, &fake, &[])
+        .await
+        .run_sql(
+            "SELECT p.name, COUNT(*) AS n FROM order_items AS i JOIN products AS p ON p.id = i.product_id GROUP BY p.name ORDER BY p.name",
+            Some(question),
+            dbqa_agent::QueryOptions::default(),
+        )
+        .await
+        .expect("the right join runs");
+    assert!(response.row_count >= 2, "{response:?}");
+    assert_eq!(response.rows, expected.rows);
+    assert!(
+        response
+            .warnings
+            .iter()
+            .any(|w| w.contains("`o.product_id = p.id`") && w.contains("JOIN order_items")),
+        "{:?}",
+        response.warnings
+    );
+}
+
 /// A table written by its name after the query aliased it (`customers.country` after
 /// `FROM customers AS c`), which every database refuses in its own words: dbqa writes
 /// the alias and runs that, with no second LLM call.

@@ -8,7 +8,7 @@
 //! only the error comes back.
 
 use dbqa_core::{Dialect, Schema, Table};
-use dbqa_guard::{join_missing_column, requalify_columns};
+use dbqa_guard::{join_missing_column, relink_join, requalify_columns};
 
 use crate::prompt::as_data;
 
@@ -152,8 +152,10 @@ pub(crate) struct Repair {
 
 /// After the database said a column does not exist, when the fix is certain: each column
 /// written with the qualifier of a table that lacks it moved to the one table of the
-/// query that has it (`T2.first_name` → `T1.first_name`); else the one table that has
-/// the column joined along a key of the query's tables.
+/// query that has it (`T2.first_name` → `T1.first_name`); else a join on a column its
+/// table lacks moved onto the key between its tables or through the link table between
+/// them; else the one table that has the column joined along a key of the query's
+/// tables.
 pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair> {
     // PostgreSQL words a table named after it was aliased as a bad FROM-clause reference.
     let bad_reference = error
@@ -162,18 +164,21 @@ pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair
     if !is_missing_column(error) && !bad_reference {
         return None;
     }
-    if let Some(moved) = requalify_columns(sql, schema.dialect, &|name| schema.column_names(name)) {
-        let warnings = moved
-            .moves
-            .iter()
-            .map(|(written, moved)| {
-                format!("`{written}` is not a column of that table: dbqa read `{moved}`")
-            })
-            .collect();
-        return Some(Repair {
-            sql: moved.sql,
-            warnings,
-        });
+    if let Some(moved) = requalified(sql, schema) {
+        return Some(moved);
+    }
+    if let Some(relinked) = relink_join(sql, schema) {
+        let warning = format!(
+            "`{}` reads a column its table lacks: dbqa joined `{}`",
+            relinked.written, relinked.relinked
+        );
+        // The model's other columns may still name the wrong table of the join.
+        let (sql, mut warnings) = match requalified(&relinked.sql, schema) {
+            Some(moved) => (moved.sql, moved.warnings),
+            None => (relinked.sql, Vec::new()),
+        };
+        warnings.insert(0, warning);
+        return Some(Repair { sql, warnings });
     }
     let column = missing_column(error)?;
     let joined = join_missing_column(sql, schema, &column)?;
@@ -183,6 +188,23 @@ pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair
             joined.table, joined.join
         )],
         sql: joined.sql,
+    })
+}
+
+/// `sql` with each column written with the qualifier of a table that lacks it moved to
+/// the one table of the query that has it.
+fn requalified(sql: &str, schema: &Schema) -> Option<Repair> {
+    let moved = requalify_columns(sql, schema.dialect, &|name| schema.column_names(name))?;
+    let warnings = moved
+        .moves
+        .iter()
+        .map(|(written, moved)| {
+            format!("`{written}` is not a column of that table: dbqa read `{moved}`")
+        })
+        .collect();
+    Some(Repair {
+        sql: moved.sql,
+        warnings,
     })
 }
 

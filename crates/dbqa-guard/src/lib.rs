@@ -72,6 +72,7 @@ mod limit;
 mod lookup;
 mod names;
 mod rejoin;
+mod relink;
 mod requalify;
 pub mod rules;
 #[cfg(test)]
@@ -85,6 +86,7 @@ pub use dbqa_core::{Dialect, NameRules};
 pub use guard::{Guard, referenced_tables};
 pub use lookup::{LookupJoined, join_missing_column};
 pub use rejoin::{JoinChange, Rejoined, rejoin_foreign_keys};
+pub use relink::{Relinked, relink_join};
 pub use requalify::{Requalified, requalify_columns};
 pub use translate::{Translated, translate_functions};
 pub use verdict::{

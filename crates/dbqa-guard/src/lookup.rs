@@ -234,7 +234,7 @@ fn subquery_mentions(statement: &Statement, column: &str) -> bool {
 }
 
 /// `LEFT JOIN …` parsed as the dialect reads it.
-fn parse_join(join: &str, dialect: Dialect) -> Option<Join> {
+pub(crate) fn parse_join(join: &str, dialect: Dialect) -> Option<Join> {
     let sql = format!("SELECT 1 FROM placeholder {join}");
     let mut parsed = crate::guard::parse(&sql, dialect).ok()?;
     let Some(Statement::Query(query)) = parsed.pop() else {
@@ -248,7 +248,7 @@ fn parse_join(join: &str, dialect: Dialect) -> Option<Join> {
 
 /// A name as an identifier: bare when it is a plain lower-case word that is no reserved
 /// word, quoted the dialect's way else (a name the join cannot parse with is no repair).
-fn ident(name: &str, dialect: Dialect) -> Ident {
+pub(crate) fn ident(name: &str, dialect: Dialect) -> Ident {
     let plain = name
         .chars()
         .next()
