@@ -680,25 +680,29 @@ pub async fn glossary_term_outranks_a_value_hint(db: TestDb) {
     assert!(!prompt.contains("orders.status = 'shipped'"), "{prompt}");
 }
 
-/// A date function of another dialect: `YEAR(order_date)` on SQLite and PostgreSQL runs
-/// as the dialect's exact equivalent with no second call, and counts what the native
-/// spelling counts; MySQL's missing `strftime` has no exact equivalent, so the guard
-/// refuses it and the correction names MySQL's spelling.
+/// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, SQLite's
+/// `strftime` on MySQL) runs as the dialect's exact equivalent with no second call, and
+/// counts what the native spelling counts. On MySQL, SQLite's `julianday`, which has no
+/// exact equivalent, is refused and the correction names MySQL's spelling.
 pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {
-    let foreign = "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024";
     let question = "How many orders were placed in 2024?";
-    let (native, translated) = match db.backend {
+    let year = "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024";
+    let (foreign, native, translated) = match db.backend {
         Backend::Sqlite => (
+            year,
             "SELECT COUNT(*) AS n FROM orders WHERE strftime('%Y', order_date) = '2024'",
             "CAST(strftime('%Y', order_date) AS INTEGER) = 2024",
         ),
         Backend::Postgres => (
+            year,
             "SELECT COUNT(*) AS n FROM orders WHERE EXTRACT(YEAR FROM order_date) = 2024",
             "CAST(EXTRACT(YEAR FROM order_date) AS INTEGER) = 2024",
         ),
-        Backend::MySql => {
-            return strftime_on_mysql_gets_a_hint(db, question).await;
-        }
+        Backend::MySql => (
+            "SELECT COUNT(*) AS n FROM orders WHERE strftime('%Y', order_date) = '2024'",
+            year,
+            "DATE_FORMAT(order_date, '%Y') = '2024'",
+        ),
     };
     let fake = FakeLlm::start().await;
     fake.push(run_sql(foreign, None));
@@ -717,26 +721,32 @@ pub async fn foreign_date_function_gets_the_dialects_spelling(db: TestDb) {
         [[dbqa_core::Value::Int(0)]],
         "2024 has orders"
     );
+    if db.backend == Backend::MySql {
+        julianday_on_mysql_gets_a_hint(&db).await;
+    }
 }
 
-async fn strftime_on_mysql_gets_a_hint(db: TestDb, question: &str) {
+async fn julianday_on_mysql_gets_a_hint(db: &TestDb) {
     let fake = FakeLlm::start().await;
     fake.push(run_sql(
-        "SELECT COUNT(*) AS n FROM orders WHERE strftime('%Y', order_date) = '2024'",
+        "SELECT COUNT(*) AS n FROM orders WHERE julianday('2025-01-01') - julianday(order_date) > 0",
         None,
     ));
     fake.push(run_sql(
-        "SELECT COUNT(*) AS n FROM orders WHERE YEAR(order_date) = 2024",
+        "SELECT COUNT(*) AS n FROM orders WHERE DATEDIFF('2025-01-01', order_date) > 0",
         None,
     ));
-    let agent = agent(&db, &fake, &[]).await;
-    let response = agent.query(question).await.expect("corrected");
+    let agent = agent(db, &fake, &[]).await;
+    let response = agent
+        .query("How many orders were placed before 2025?")
+        .await
+        .expect("corrected");
     assert_eq!(response.llm_calls, 2);
     assert_eq!(response.row_count, 1);
     let retry = messages_text(&fake.requests()[1].body);
     assert!(
         retry.contains("is not allowed")
-            && retry.contains("has no STRFTIME(): write DATE_FORMAT(x, '%Y-%m')"),
+            && retry.contains("has no JULIANDAY(): write DATEDIFF(a, b)"),
         "{retry}"
     );
 }

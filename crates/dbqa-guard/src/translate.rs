@@ -5,8 +5,10 @@
 //! correction turn (in which a small model often breaks the rest of the query). What it
 //! gives goes through [`Guard::check`](crate::Guard::check) like any other SQL.
 //!
-//! Only calls with one plain argument and an equivalent of the same value and type are
-//! rewritten (a year, month or day as an integer; today's date; `IFNULL` as `COALESCE`),
+//! Only calls of plain arguments with an equivalent of the same value and type are
+//! rewritten (a year, month or day as an integer; today's date; `IFNULL` as `COALESCE`;
+//! SQLite's `strftime` with a plain format as MySQL's `DATE_FORMAT` or PostgreSQL's
+//! `to_char`),
 //! and never a function the user allowed by that name (`ALLOWED_FUNCTIONS`), which may be
 //! their own.
 
@@ -15,7 +17,7 @@ use std::ops::ControlFlow;
 use dbqa_core::Dialect;
 use sqlparser::ast::{
     DateTimeField, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem,
-    SetExpr, Statement, visit_expressions_mut,
+    SetExpr, Statement, Value, visit_expressions_mut,
 };
 
 /// A statement whose foreign functions now have the dialect's spelling.
@@ -103,6 +105,9 @@ fn replacement(expr: &Expr, dialect: Dialect, allowed: &[String]) -> Option<Expr
                 return None;
             }
             let args = plain_arguments(function)?;
+            if name.eq_ignore_ascii_case("strftime") {
+                return strftime_equivalent(dialect, &args);
+            }
             let template = equivalent_of_arity(dialect, name, args.len())?;
             fill(template, &args, dialect)
         }
@@ -117,6 +122,42 @@ fn replacement(expr: &Expr, dialect: Dialect, allowed: &[String]) -> Option<Expr
         }
         _ => None,
     }
+}
+
+/// SQLite's `strftime(format, x)` as MySQL's `DATE_FORMAT` or PostgreSQL's `to_char`,
+/// when the format is a literal of years, months, days, hours, minutes and seconds
+/// between plain separators (both give the same text then).
+fn strftime_equivalent(dialect: Dialect, args: &[&Expr]) -> Option<Expr> {
+    let [Expr::Value(format), value] = args else {
+        return None;
+    };
+    let Value::SingleQuotedString(format) = &format.value else {
+        return None;
+    };
+    let (function, fields): (&str, [&str; 6]) = match dialect {
+        Dialect::MySql => (
+            "DATE_FORMAT({}, '{f}')",
+            ["%Y", "%m", "%d", "%H", "%i", "%S"],
+        ),
+        Dialect::Postgres => (
+            "to_char({}, '{f}')",
+            ["YYYY", "MM", "DD", "HH24", "MI", "SS"],
+        ),
+        Dialect::Sqlite | Dialect::MsSql => return None,
+    };
+    let mut converted = String::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => {
+                let at = "YmdHMS".find(chars.next()?)?;
+                converted.push_str(fields[at]);
+            }
+            '-' | ' ' | ':' | '/' => converted.push(c),
+            _ => return None,
+        }
+    }
+    fill(&function.replace("{f}", &converted), &[value], dialect)
 }
 
 /// A call's name when it is one plain part (`year`, not `dbo.year`).
@@ -226,6 +267,16 @@ mod tests {
                 "SELECT YEAR(hired_on), IFNULL(title, 'none') FROM employees",
                 "SELECT CAST(EXTRACT(YEAR FROM hired_on) AS INTEGER), COALESCE(title, 'none') FROM employees",
             ),
+            (
+                Dialect::MySql,
+                "SELECT strftime('%Y-%m', o.order_date) AS month FROM orders AS o WHERE strftime('%Y', o.order_date) = '2024'",
+                "SELECT DATE_FORMAT(o.order_date, '%Y-%m') AS month FROM orders AS o WHERE DATE_FORMAT(o.order_date, '%Y') = '2024'",
+            ),
+            (
+                Dialect::Postgres,
+                "SELECT strftime('%Y-%m-%d %H:%M', created_at) FROM events",
+                "SELECT to_char(created_at, 'YYYY-MM-DD HH24:MI') FROM events",
+            ),
         ];
         for (dialect, sql, expected) in cases {
             assert_eq!(translated(sql, dialect).as_deref(), Some(expected), "{sql}");
@@ -245,6 +296,13 @@ mod tests {
             (Dialect::Sqlite, "SELECT main.year(d) FROM t"),
             (Dialect::Sqlite, "SELECT EXTRACT(HOUR FROM d) FROM t"),
             (Dialect::Sqlite, "SELECT strftime('%Y', d) FROM t"),
+            // A format with a field or a letter the other dialect reads differently.
+            (Dialect::MySql, "SELECT strftime('%W', d) FROM t"),
+            (Dialect::Postgres, "SELECT strftime('Q%m', d) FROM t"),
+            (
+                Dialect::MySql,
+                "SELECT strftime('%Y', d, 'localtime') FROM t",
+            ),
             (Dialect::Sqlite, "SELECT 1; SELECT YEAR(d) FROM t"),
         ];
         for (dialect, sql) in unchanged {
