@@ -629,6 +629,39 @@ pub async fn join_through_the_link_table_repaired(db: TestDb) {
     );
 }
 
+/// Columns written as `customers.country` of a table the query never reads, which each
+/// database refuses in its own words (PostgreSQL's "missing FROM-clause entry"): dbqa
+/// joins customers along the orders' key and runs that with no second LLM call.
+pub async fn table_named_but_never_read_is_joined(db: TestDb) {
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT customers.country, COUNT(*) AS n FROM orders AS o GROUP BY customers.country ORDER BY customers.country",
+        "How many orders came from each country?",
+    )
+    .await;
+    assert!(
+        sql.contains("LEFT JOIN customers ON customers.id = o.customer_id"),
+        "{sql}"
+    );
+    assert!(response.row_count >= 2, "{response:?}");
+    assert!(
+        response
+            .warnings
+            .iter()
+            .any(|w| w.contains("LEFT JOIN customers")),
+        "{:?}",
+        response.warnings
+    );
+    if db.backend == Backend::Postgres {
+        // Its error names the table, not the column.
+        assert!(
+            response.warnings[0].contains("without reading customers"),
+            "{:?}",
+            response.warnings
+        );
+    }
+}
+
 /// A table written by its name after the query aliased it (`customers.country` after
 /// `FROM customers AS c`), which every database refuses in its own words: dbqa writes
 /// the alias and runs that, with no second LLM call.

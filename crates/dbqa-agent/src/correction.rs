@@ -8,7 +8,7 @@
 //! only the error comes back.
 
 use dbqa_core::{Dialect, Schema, Table};
-use dbqa_guard::{join_missing_column, relink_join, requalify_columns};
+use dbqa_guard::{join_missing_column, join_missing_table, relink_join, requalify_columns};
 
 use crate::prompt::as_data;
 
@@ -157,11 +157,12 @@ pub(crate) struct Repair {
 /// them; else the one table that has the column joined along a key of the query's
 /// tables.
 pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair> {
-    // PostgreSQL words a table named after it was aliased as a bad FROM-clause reference.
-    let bad_reference = error
-        .to_ascii_lowercase()
-        .contains("invalid reference to from-clause entry");
-    if !is_missing_column(error) && !bad_reference {
+    // PostgreSQL words a table named after it was aliased as a bad FROM-clause reference,
+    // and a table the query never read as a missing FROM-clause entry.
+    let lower = error.to_ascii_lowercase();
+    let bad_reference = lower.contains("invalid reference to from-clause entry");
+    let missing_entry = lower.contains("missing from-clause entry for table");
+    if !is_missing_column(error) && !bad_reference && !missing_entry {
         return None;
     }
     if let Some(moved) = requalified(sql, schema) {
@@ -179,6 +180,17 @@ pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair
         };
         warnings.insert(0, warning);
         return Some(Repair { sql, warnings });
+    }
+    if missing_entry {
+        let table = missing_qualifier(error)?;
+        let joined = join_missing_table(sql, schema, &table)?;
+        return Some(Repair {
+            warnings: vec![format!(
+                "the query read columns of {table} without reading {table}: dbqa added `{}`",
+                joined.join
+            )],
+            sql: joined.sql,
+        });
     }
     let column = missing_column(error)?;
     let joined = join_missing_column(sql, schema, &column)?;

@@ -84,7 +84,7 @@ mod walk;
 pub use config::{DEFAULT_MAX_LENGTH, GuardConfig};
 pub use dbqa_core::{Dialect, NameRules};
 pub use guard::{Guard, referenced_tables};
-pub use lookup::{LookupJoined, join_missing_column};
+pub use lookup::{LookupJoined, join_missing_column, join_missing_table};
 pub use rejoin::{JoinChange, Rejoined, rejoin_foreign_keys};
 pub use relink::{Relinked, relink_join};
 pub use requalify::{Requalified, requalify_columns};

@@ -103,6 +103,52 @@ pub fn join_missing_column(sql: &str, schema: &Schema, column: &str) -> Option<L
     })
 }
 
+/// [`join_missing_column`] for a query that writes columns as `table.column` of a
+/// `table` it never reads (PostgreSQL's `missing FROM-clause entry for table`): the
+/// first such column decides, and only a join of that very table is kept.
+///
+/// ```
+/// use dbqa_core::{Column, Dialect, ForeignKey, PrimaryKey, Schema, Table};
+/// use dbqa_guard::join_missing_table;
+///
+/// let column = |name: &str| Column::new(name, "text");
+/// let mut customers = Table::new("customers", vec![column("id"), column("country")]);
+/// customers.primary_key = Some(PrimaryKey { name: None, columns: vec!["id".into()] });
+/// let mut orders = Table::new("orders", vec![column("id"), column("customer_id")]);
+/// orders.foreign_keys.push(ForeignKey::new(["customer_id"], "customers", ["id"]));
+/// let schema = Schema::new(Dialect::Postgres, vec![customers, orders]);
+///
+/// let fixed = join_missing_table(
+///     "SELECT customers.country, COUNT(*) FROM orders GROUP BY customers.country",
+///     &schema,
+///     "customers",
+/// )
+/// .expect("joined");
+/// assert_eq!(
+///     fixed.sql,
+///     "SELECT customers.country, COUNT(*) FROM orders LEFT JOIN customers ON customers.id = orders.customer_id GROUP BY customers.country"
+/// );
+/// ```
+pub fn join_missing_table(sql: &str, schema: &Schema, table: &str) -> Option<LookupJoined> {
+    let statements = crate::guard::parse(sql, schema.dialect).ok()?;
+    let [statement] = statements.as_slice() else {
+        return None;
+    };
+    let mut column = None;
+    let _ = sqlparser::ast::visit_expressions(statement, |expr| {
+        if let Expr::CompoundIdentifier(idents) = expr
+            && let [qualifier, name] = idents.as_slice()
+            && qualifier.value.eq_ignore_ascii_case(table)
+        {
+            column = Some(name.value.clone());
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    let joined = join_missing_column(sql, schema, &column?)?;
+    joined.table.eq_ignore_ascii_case(table).then_some(joined)
+}
+
 /// The tables of `schema` the statement does not read that have `column`.
 fn other_tables_with<'s>(schema: &'s Schema, read: &[Relation], column: &str) -> Vec<&'s Table> {
     schema
@@ -420,6 +466,31 @@ mod tests {
         assert_eq!(fixed.table, "Airports");
         assert_eq!(ident("order", Dialect::MySql).to_string(), "`order`");
         assert_eq!(ident("id", Dialect::Postgres).to_string(), "id");
+    }
+
+    #[test]
+    fn a_table_written_but_never_read_is_joined_when_a_key_leads_there() {
+        let joined =
+            |sql: &str, table: &str| join_missing_table(sql, &shop(), table).map(|j| j.sql);
+        assert_eq!(
+            joined(
+                "SELECT orders.status, SUM(i.quantity) FROM order_items AS i GROUP BY orders.status",
+                "orders"
+            )
+            .as_deref(),
+            Some(
+                "SELECT orders.status, SUM(i.quantity) FROM order_items AS i LEFT JOIN orders ON orders.id = i.order_id GROUP BY orders.status"
+            )
+        );
+        // No key of the query's tables leads to customers; nothing names `products`.
+        assert_eq!(
+            joined("SELECT customers.country FROM order_items", "customers"),
+            None
+        );
+        assert_eq!(
+            joined("SELECT orders.status FROM order_items", "products"),
+            None
+        );
     }
 
     #[test]
