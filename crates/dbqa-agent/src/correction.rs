@@ -3,8 +3,8 @@
 //! tables there are when it named one that is not, the tables that have a column its
 //! tables lack, the subquery form of an aggregate nested in another, and the dialect's
 //! own spelling of a function carried over from another one. A column written with the
-//! wrong table's qualifier, or read from a table the query never joined, is repaired
-//! without asking the model ([`repaired`]). Small models repeat the same wrong name when
+//! wrong table's qualifier, a join on a column its table lacks, or a column read from a
+//! table the query never joined, is repaired without asking the model ([`repaired`]). Small models repeat the same wrong name when
 //! only the error comes back.
 
 use dbqa_core::{Dialect, Schema, Table};
@@ -165,22 +165,31 @@ pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair
     if !is_missing_column(error) && !bad_reference && !missing_entry {
         return None;
     }
-    if let Some(moved) = requalified(sql, schema) {
-        return Some(moved);
-    }
-    if let Some(relinked) = relink_join(sql, schema) {
-        let warning = format!(
-            "`{}` reads a column its table lacks: dbqa joined `{}`",
-            relinked.written, relinked.relinked
-        );
-        // The model's other columns may still name the wrong table of the join.
-        let (sql, mut warnings) = match requalified(&relinked.sql, schema) {
-            Some(moved) => (moved.sql, moved.warnings),
-            None => (relinked.sql, Vec::new()),
-        };
-        warnings.insert(0, warning);
-        return Some(Repair { sql, warnings });
-    }
+    requalified(sql, schema)
+        .or_else(|| relinked(sql, schema))
+        .or_else(|| joined(error, sql, schema, missing_entry))
+}
+
+/// `sql` with a join on a column its table lacks moved onto the key between its tables
+/// or through the link table between them, and its other columns then requalified.
+fn relinked(sql: &str, schema: &Schema) -> Option<Repair> {
+    let relinked = relink_join(sql, schema)?;
+    let warning = format!(
+        "`{}` reads a column its table lacks: dbqa joined `{}`",
+        relinked.written, relinked.relinked
+    );
+    // The model's other columns may still name the wrong table of the join.
+    let (sql, mut warnings) = match requalified(&relinked.sql, schema) {
+        Some(moved) => (moved.sql, moved.warnings),
+        None => (relinked.sql, Vec::new()),
+    };
+    warnings.insert(0, warning);
+    Some(Repair { sql, warnings })
+}
+
+/// `sql` with the table that has the missing column, or the table the error names
+/// (`missing_entry`), joined along a key of the query's tables.
+fn joined(error: &str, sql: &str, schema: &Schema, missing_entry: bool) -> Option<Repair> {
     if missing_entry {
         let table = missing_qualifier(error)?;
         let joined = join_missing_table(sql, schema, &table)?;
