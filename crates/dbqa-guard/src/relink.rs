@@ -90,10 +90,14 @@ pub fn relink_join(sql: &str, schema: &Schema) -> Option<Relinked> {
             };
             let written = on_expression(&item.joins[index])?.to_string();
             let relinked = plan.describe();
-            if let Some(link_join) = plan.link_join {
-                item.joins.insert(index, link_join);
-            }
-            let join = item.joins.get_mut(index + usize::from(plan.inserted))?;
+            let at = match plan.link_join {
+                Some(link_join) => {
+                    item.joins.insert(index, link_join);
+                    index + 1
+                }
+                None => index,
+            };
+            let join = item.joins.get_mut(at)?;
             *on_expression_mut(join)? = plan.condition;
             return Some(Relinked {
                 sql: statement.to_string(),
@@ -111,7 +115,6 @@ struct Plan {
     condition: Expr,
     link_join: Option<Join>,
     link_text: Option<String>,
-    inserted: bool,
 }
 
 impl Plan {
@@ -166,7 +169,6 @@ fn plan(join: &Join, found: &[Relation], schema: &Schema) -> Option<Plan> {
                 condition,
                 link_join: None,
                 link_text: None,
-                inserted: false,
             })
         }
         [] => through_link_table(earlier, earlier_table, later, later_table, found, schema),
@@ -214,7 +216,6 @@ fn through_link_table(
         condition,
         link_join: Some(link_join),
         link_text: Some(link_text),
-        inserted: true,
     })
 }
 
