@@ -70,6 +70,11 @@ pub fn join_missing_column(sql: &str, schema: &Schema, column: &str) -> Option<L
     let [statement] = statements.as_mut_slice() else {
         return None;
     };
+    join_into(statement, schema, column)
+}
+
+/// [`join_missing_column`] on a parsed statement, which it changes.
+fn join_into(statement: &mut Statement, schema: &Schema, column: &str) -> Option<LookupJoined> {
     let columns_of = |name: &str| schema.column_names(name);
     let relations = Relations::of(statement, &columns_of);
     let found = relations.found;
@@ -130,12 +135,12 @@ pub fn join_missing_column(sql: &str, schema: &Schema, column: &str) -> Option<L
 /// );
 /// ```
 pub fn join_missing_table(sql: &str, schema: &Schema, table: &str) -> Option<LookupJoined> {
-    let statements = crate::guard::parse(sql, schema.dialect).ok()?;
-    let [statement] = statements.as_slice() else {
+    let mut statements = crate::guard::parse(sql, schema.dialect).ok()?;
+    let [statement] = statements.as_mut_slice() else {
         return None;
     };
     let mut column = None;
-    let _ = sqlparser::ast::visit_expressions(statement, |expr| {
+    let _ = sqlparser::ast::visit_expressions(&*statement, |expr| {
         if let Expr::CompoundIdentifier(idents) = expr
             && let [qualifier, name] = idents.as_slice()
             && qualifier.value.eq_ignore_ascii_case(table)
@@ -145,7 +150,7 @@ pub fn join_missing_table(sql: &str, schema: &Schema, table: &str) -> Option<Loo
         }
         ControlFlow::Continue(())
     });
-    let joined = join_missing_column(sql, schema, &column?)?;
+    let joined = join_into(statement, schema, &column?)?;
     joined.table.eq_ignore_ascii_case(table).then_some(joined)
 }
 
@@ -245,7 +250,6 @@ fn subquery_mentions(statement: &Statement, column: &str) -> bool {
     struct Mentions<'c> {
         column: &'c str,
         depth: usize,
-        found: bool,
     }
     impl Visitor for Mentions<'_> {
         type Break = ();
@@ -264,19 +268,13 @@ fn subquery_mentions(statement: &Statement, column: &str) -> bool {
                 _ => None,
             };
             if self.depth > 1 && named.is_some_and(|i| i.value.eq_ignore_ascii_case(self.column)) {
-                self.found = true;
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         }
     }
-    let mut mentions = Mentions {
-        column,
-        depth: 0,
-        found: false,
-    };
-    let _ = statement.visit(&mut mentions);
-    mentions.found
+    let mut mentions = Mentions { column, depth: 0 };
+    statement.visit(&mut mentions).is_break()
 }
 
 /// `LEFT JOIN …` parsed as the dialect reads it.

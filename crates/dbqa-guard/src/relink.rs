@@ -272,12 +272,7 @@ fn side<'r>(expr: &'r Expr, found: &'r [Relation]) -> Option<(&'r Relation, &'r 
     let [qualifier, column] = idents.as_slice() else {
         return None;
     };
-    let mut named = found.iter().filter(|r| same(&r.qualifier, qualifier));
-    let relation = named.next()?;
-    named
-        .next()
-        .is_none()
-        .then_some((relation, column.value.as_str()))
+    Some((relation_named(found, qualifier)?, column.value.as_str()))
 }
 
 /// The relation `join` brings in.
@@ -286,7 +281,11 @@ fn joined_relation<'r>(join: &Join, found: &'r [Relation]) -> Option<&'r Relatio
         return None;
     };
     let written = name.0.last().and_then(|part| part.as_ident())?;
-    let qualifier = alias.as_ref().map_or(written, |a| &a.name);
+    relation_named(found, alias.as_ref().map_or(written, |a| &a.name))
+}
+
+/// The one relation written with `qualifier`; `None` when none or several are.
+fn relation_named<'r>(found: &'r [Relation], qualifier: &Ident) -> Option<&'r Relation> {
     let mut named = found.iter().filter(|r| same(&r.qualifier, qualifier));
     let relation = named.next()?;
     named.next().is_none().then_some(relation)
