@@ -503,6 +503,15 @@ pub async fn auto_mode_reads_a_call_written_as_text(db: TestDb) {
     );
 }
 
+/// Asserts that one of the response's warnings is `what` the test looks for.
+fn assert_warned(response: &dbqa_agent::QueryResponse, what: impl Fn(&str) -> bool) {
+    assert!(
+        response.warnings.iter().any(|w| what(w)),
+        "{:?}",
+        response.warnings
+    );
+}
+
 /// What dbqa answers to `question` when the model's one reply runs `model_sql`, which a
 /// repair must mend without a second LLM call; with the SQL that ran.
 async fn repaired_in_one_call(
@@ -535,14 +544,9 @@ pub async fn misqualified_column_repaired_without_a_call(db: TestDb) {
         "{sql}"
     );
     assert!(response.row_count > 1, "{response:?}");
-    assert!(
-        response
-            .warnings
-            .iter()
-            .any(|w| w.contains("`o.country`") && w.contains("`c.country`")),
-        "{:?}",
-        response.warnings
-    );
+    assert_warned(&response, |w| {
+        w.contains("`o.country`") && w.contains("`c.country`")
+    });
 }
 
 /// A join of a foreign-key column with the wrong column of the table it references
@@ -557,13 +561,11 @@ pub async fn join_off_its_foreign_key_mended_before_it_runs(db: TestDb) {
     .await;
     assert!(sql.contains("ON i.order_id = o.id"), "{sql}");
     assert!(response.row_count >= 1, "{response:?}");
-    assert!(
-        response.warnings.iter().any(|w| w.contains(
-            "`i.order_id = o.customer_id` does not follow the key order_items.order_id -> orders.id"
-        ) && w.contains("`i.order_id = o.id`")),
-        "{:?}",
-        response.warnings
-    );
+    assert_warned(&response, |w| {
+        w.contains(
+            "`i.order_id = o.customer_id` does not follow the key order_items.order_id -> orders.id",
+        ) && w.contains("`i.order_id = o.id`")
+    });
 }
 
 /// A column read from a table the query never joined (`status` from order_items, where
@@ -581,15 +583,10 @@ pub async fn column_of_an_unjoined_table_joined_without_a_call(db: TestDb) {
         "{sql}"
     );
     assert!(response.row_count >= 2, "{response:?}");
-    assert!(
-        response
-            .warnings
-            .iter()
-            .any(|w| w.contains("`status` is a column of orders")
-                && w.contains("`LEFT JOIN orders ON orders.id = i.order_id`")),
-        "{:?}",
-        response.warnings
-    );
+    assert_warned(&response, |w| {
+        w.contains("`status` is a column of orders")
+            && w.contains("`LEFT JOIN orders ON orders.id = i.order_id`")
+    });
 }
 
 /// Two tables joined directly that the schema links through a third (`orders` and
@@ -619,14 +616,9 @@ pub async fn join_through_the_link_table_repaired(db: TestDb) {
         .expect("the right join runs");
     assert!(response.row_count >= 2, "{response:?}");
     assert_eq!(response.rows, expected.rows);
-    assert!(
-        response
-            .warnings
-            .iter()
-            .any(|w| w.contains("`o.product_id = p.id`") && w.contains("JOIN order_items")),
-        "{:?}",
-        response.warnings
-    );
+    assert_warned(&response, |w| {
+        w.contains("`o.product_id = p.id`") && w.contains("JOIN order_items")
+    });
 }
 
 /// Columns written as `customers.country` of a table the query never reads, which each
@@ -644,14 +636,7 @@ pub async fn table_named_but_never_read_is_joined(db: TestDb) {
         "{sql}"
     );
     assert!(response.row_count >= 2, "{response:?}");
-    assert!(
-        response
-            .warnings
-            .iter()
-            .any(|w| w.contains("LEFT JOIN customers")),
-        "{:?}",
-        response.warnings
-    );
+    assert_warned(&response, |w| w.contains("LEFT JOIN customers"));
     if db.backend == Backend::Postgres {
         // Its error names the table, not the column.
         assert!(
