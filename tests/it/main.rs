@@ -61,6 +61,7 @@ on_every_backend!(
     aliased_table_written_by_its_name_repaired,
     join_through_the_link_table_repaired,
     table_named_but_never_read_is_joined,
+    view_column_reached_along_the_views_key,
     repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,

@@ -529,6 +529,17 @@ async fn repaired_in_one_call(
     (response, sql)
 }
 
+/// The rows `sql` gives on `db` when run as written (the repair's yardstick).
+async fn rows_of(db: &TestDb, sql: &str) -> Vec<Vec<dbqa_core::Value>> {
+    let fake = FakeLlm::start().await;
+    agent(db, &fake, &[])
+        .await
+        .run_sql(sql, None, dbqa_agent::QueryOptions::default())
+        .await
+        .expect("the yardstick SQL runs")
+        .rows
+}
+
 /// A column written with the alias of a table that lacks it (`o.country` where only
 /// customers have a country): dbqa moves it to the one table that has it and runs that,
 /// with no second LLM call, and says so in a warning.
@@ -604,18 +615,8 @@ pub async fn join_through_the_link_table_repaired(db: TestDb) {
         sql.contains("JOIN order_items ON order_items.order_id = o.id JOIN products AS p ON p.id = order_items.product_id"),
         "{sql}"
     );
-    let fake = FakeLlm::start().await;
-    let expected = agent(&db, &fake, &[])
-        .await
-        .run_sql(
-            "SELECT p.name, COUNT(*) AS n FROM order_items AS i JOIN products AS p ON p.id = i.product_id GROUP BY p.name ORDER BY p.name",
-            Some(question),
-            dbqa_agent::QueryOptions::default(),
-        )
-        .await
-        .expect("the right join runs");
     assert!(response.row_count >= 2, "{response:?}");
-    assert_eq!(response.rows, expected.rows);
+    assert_eq!(response.rows, rows_of(&db, "SELECT p.name, COUNT(*) AS n FROM order_items AS i JOIN products AS p ON p.id = i.product_id GROUP BY p.name ORDER BY p.name").await);
     assert_warned(&response, |w| {
         w.contains("`o.product_id = p.id`") && w.contains("JOIN order_items")
     });
@@ -645,6 +646,27 @@ pub async fn table_named_but_never_read_is_joined(db: TestDb) {
             response.warnings
         );
     }
+}
+
+/// A view's column written as the table's it summarises (`o.total`, where the
+/// `order_totals` view has one row per order): dbqa reads the view's key from its
+/// definition, joins it along that key and runs that, with no second LLM call.
+pub async fn view_column_reached_along_the_views_key(db: TestDb) {
+    let question = "Which customers spent the most?";
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT c.first_name, SUM(o.total) AS spent FROM customers AS c JOIN orders AS o ON o.customer_id = c.id GROUP BY c.id, c.first_name ORDER BY spent DESC, c.first_name",
+        question,
+    )
+    .await;
+    assert!(
+        sql.contains("LEFT JOIN order_totals ON order_totals.order_id = o.id")
+            && sql.contains("SUM(order_totals.total)"),
+        "{sql}"
+    );
+    assert!(response.row_count >= 2, "{response:?}");
+    assert_eq!(response.rows, rows_of(&db, "SELECT c.first_name, SUM(t.total) AS spent FROM customers AS c JOIN orders AS o ON o.customer_id = c.id LEFT JOIN order_totals AS t ON t.order_id = o.id GROUP BY c.id, c.first_name ORDER BY spent DESC, c.first_name").await);
+    assert_warned(&response, |w| w.contains("LEFT JOIN order_totals"));
 }
 
 /// A table written by its name after the query aliased it (`customers.country` after

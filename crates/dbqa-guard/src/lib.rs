@@ -79,6 +79,7 @@ pub mod rules;
 mod testutil;
 mod translate;
 mod verdict;
+mod view_key;
 mod walk;
 
 pub use config::{DEFAULT_MAX_LENGTH, GuardConfig};

@@ -8,7 +8,9 @@
 //! lists refuse stays refused.
 //!
 //! Only a lookup join is added: a `LEFT JOIN` from a table of the top-level `FROM` along
-//! its own single-column key to a unique column (the primary key or a unique index), so
+//! its own single-column key to a unique column (the primary key or a unique index), or
+//! to a table whose own unique key references it (a one-to-one extension), or to a view
+//! keyed by it as the view's definition shows (`order_totals.order_id = orders.id`), so
 //! every row the query read stays, once. Nothing is added when the query's own tables
 //! have the column, when several tables reached so have it or one is reached along
 //! several keys, when a subquery names the column (the join lands at the top level, out
@@ -24,6 +26,7 @@ use sqlparser::ast::{
 };
 
 use crate::requalify::{Relation, Relations};
+use crate::view_key::view_key;
 
 /// A statement with the table that has a missing column joined in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,24 +190,41 @@ fn lookup_link<'s>(
             let Some((table, qualifier)) = table_of(factor, schema) else {
                 continue;
             };
-            for (key, referenced, to) in table.single_column_keys() {
-                let target = holders
-                    .iter()
-                    .find(|h| h.name.eq_ignore_ascii_case(referenced));
-                if let Some(target) = target.filter(|t| t.is_unique_column(to)) {
+            for holder in holders {
+                for (from, to) in unique_keys_to(table, holder, schema) {
                     let link = Link {
                         from_index: index,
                         qualifier: qualifier.clone(),
-                        from: key.to_string(),
-                        to: to.to_string(),
+                        from,
+                        to,
                     };
-                    links.push((link, *target));
+                    links.push((link, *holder));
                 }
             }
         }
     }
     let [link] = <[(Link, &Table); 1]>::try_from(links).ok()?;
     Some(link)
+}
+
+/// The `(column of table, unique column of holder)` pairs that join `holder` to `table`
+/// at most once per row: `table`'s key to a unique column of `holder`, `holder`'s own
+/// unique key to `table` (a one-to-one extension), or a view's key read from its
+/// definition ([`view_key`]).
+fn unique_keys_to(table: &Table, holder: &Table, schema: &Schema) -> Vec<(String, String)> {
+    let named = |name: &str, t: &Table| name.eq_ignore_ascii_case(&t.name);
+    let forward = table
+        .single_column_keys()
+        .filter(|(_, referenced, to)| named(referenced, holder) && holder.is_unique_column(to))
+        .map(|(key, _, to)| (key.to_string(), to.to_string()));
+    let backward = holder
+        .single_column_keys()
+        .filter(|(key, referenced, _)| named(referenced, table) && holder.is_unique_column(key))
+        .map(|(key, _, to)| (to.to_string(), key.to_string()));
+    let viewed = view_key(holder, schema)
+        .filter(|k| named(&k.table, table))
+        .map(|k| (k.table_column, k.column));
+    forward.chain(backward).chain(viewed).collect()
 }
 
 /// The schema table of a `FROM` item and the qualifier it is written with.
@@ -346,7 +366,7 @@ mod tests {
             });
             table
         };
-        Schema::new(
+        let mut schema = Schema::new(
             Dialect::Sqlite,
             vec![
                 table("customers", &["id", "name", "country"], &[]),
@@ -371,7 +391,13 @@ mod tests {
                     &[("source", "Airports", "code"), ("dest", "Airports", "code")],
                 ),
             ],
-        )
+        );
+        // An order's items are keyed by order and product together.
+        schema.tables[2].primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["order_id".into(), "product_id".into()],
+        });
+        schema
     }
 
     fn joined(sql: &str, column: &str) -> Option<String> {
@@ -557,10 +583,78 @@ mod tests {
             ),
             // A bare `*` would widen with the new table's columns.
             ("SELECT * FROM order_items WHERE status = 'open'", "status"),
-            // A table the query reads has the column (the fault is elsewhere).
+            // Items hang off orders many to one: joining them would repeat orders.
             ("SELECT o.quantity FROM orders AS o", "quantity"),
+            // A table the query reads has the column (the fault is elsewhere).
+            ("SELECT i.quantity FROM order_items AS i", "quantity"),
         ] {
             assert_eq!(joined(sql, column), None, "{sql}");
         }
+    }
+
+    /// The shop with a view summing each order's items and a one-to-one extension of
+    /// customers.
+    fn shop_with_view() -> Schema {
+        let mut schema = shop();
+        let mut totals = crate::testutil::table(
+            "order_totals",
+            "text",
+            &["order_id", "customer_id", "total"],
+            &[],
+        );
+        totals.kind = dbqa_core::TableKind::View;
+        totals.definition = Some(
+            "SELECT o.id AS order_id, o.customer_id, SUM(i.quantity) AS total FROM orders AS o JOIN order_items AS i ON i.order_id = o.id GROUP BY o.id".into(),
+        );
+        let mut profiles = crate::testutil::table(
+            "profiles",
+            "text",
+            &["customer_id", "loyalty_tier"],
+            &[("customer_id", "customers", "id")],
+        );
+        profiles.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["customer_id".into()],
+        });
+        // A second view over orders that no key identifies.
+        let mut per_status =
+            crate::testutil::table("per_status", "text", &["status", "orders_n"], &[]);
+        per_status.kind = dbqa_core::TableKind::View;
+        per_status.definition =
+            Some("SELECT status, COUNT(*) AS orders_n FROM orders GROUP BY status".into());
+        schema.tables.extend([totals, profiles, per_status]);
+        schema
+    }
+
+    #[test]
+    fn a_view_or_extension_keyed_by_the_tables_key_is_joined() {
+        let joined = |sql: &str, column: &str| {
+            join_missing_column(sql, &shop_with_view(), column).map(|j| j.sql)
+        };
+        assert_eq!(
+            joined(
+                "SELECT c.name, SUM(o.total) FROM customers AS c JOIN orders AS o ON o.customer_id = c.id GROUP BY c.name",
+                "total"
+            )
+            .as_deref(),
+            Some(
+                "SELECT c.name, SUM(order_totals.total) FROM customers AS c JOIN orders AS o ON o.customer_id = c.id LEFT JOIN order_totals ON order_totals.order_id = o.id GROUP BY c.name"
+            )
+        );
+        assert_eq!(
+            joined(
+                "SELECT c.loyalty_tier, COUNT(*) FROM customers AS c GROUP BY c.loyalty_tier",
+                "loyalty_tier"
+            )
+            .as_deref(),
+            Some(
+                "SELECT profiles.loyalty_tier, COUNT(*) FROM customers AS c LEFT JOIN profiles ON profiles.customer_id = c.id GROUP BY profiles.loyalty_tier"
+            )
+        );
+        // Grouped by status, the view has many orders per row: no lookup.
+        assert_eq!(
+            joined("SELECT o.orders_n FROM orders AS o", "orders_n"),
+            None
+        );
     }
 }
