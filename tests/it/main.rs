@@ -62,6 +62,8 @@ on_every_backend!(
     join_through_the_link_table_repaired,
     table_named_but_never_read_is_joined,
     view_column_reached_along_the_views_key,
+    invented_table_gives_way_to_the_real_column,
+    repairs_chain_until_the_query_runs,
     repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,

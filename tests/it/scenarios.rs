@@ -529,6 +529,12 @@ async fn repaired_in_one_call(
     (response, sql)
 }
 
+/// The repaired answer has rows, and exactly those `yardstick` gives when run as written.
+async fn assert_rows_of(db: &TestDb, response: &dbqa_agent::QueryResponse, yardstick: &str) {
+    assert!(response.row_count >= 2, "{response:?}");
+    assert_eq!(response.rows, rows_of(db, yardstick).await);
+}
+
 /// The rows `sql` gives on `db` when run as written (the repair's yardstick).
 async fn rows_of(db: &TestDb, sql: &str) -> Vec<Vec<dbqa_core::Value>> {
     let fake = FakeLlm::start().await;
@@ -615,8 +621,7 @@ pub async fn join_through_the_link_table_repaired(db: TestDb) {
         sql.contains("JOIN order_items ON order_items.order_id = o.id JOIN products AS p ON p.id = order_items.product_id"),
         "{sql}"
     );
-    assert!(response.row_count >= 2, "{response:?}");
-    assert_eq!(response.rows, rows_of(&db, "SELECT p.name, COUNT(*) AS n FROM order_items AS i JOIN products AS p ON p.id = i.product_id GROUP BY p.name ORDER BY p.name").await);
+    assert_rows_of(&db, &response, "SELECT p.name, COUNT(*) AS n FROM order_items AS i JOIN products AS p ON p.id = i.product_id GROUP BY p.name ORDER BY p.name").await;
     assert_warned(&response, |w| {
         w.contains("`o.product_id = p.id`") && w.contains("JOIN order_items")
     });
@@ -664,9 +669,51 @@ pub async fn view_column_reached_along_the_views_key(db: TestDb) {
             && sql.contains("SUM(order_totals.total)"),
         "{sql}"
     );
-    assert!(response.row_count >= 2, "{response:?}");
-    assert_eq!(response.rows, rows_of(&db, "SELECT c.first_name, SUM(t.total) AS spent FROM customers AS c JOIN orders AS o ON o.customer_id = c.id LEFT JOIN order_totals AS t ON t.order_id = o.id GROUP BY c.id, c.first_name ORDER BY spent DESC, c.first_name").await);
+    assert_rows_of(&db, &response, "SELECT c.first_name, SUM(t.total) AS spent FROM customers AS c JOIN orders AS o ON o.customer_id = c.id LEFT JOIN order_totals AS t ON t.order_id = o.id GROUP BY c.id, c.first_name ORDER BY spent DESC, c.first_name").await;
     assert_warned(&response, |w| w.contains("LEFT JOIN order_totals"));
+}
+
+/// A table the model invented for an attribute a real table has (`regions.country`
+/// beside customers' own), which each database refuses in its own words: dbqa drops the
+/// join, reads the column from the table that has it, and runs that with no second call.
+pub async fn invented_table_gives_way_to_the_real_column(db: TestDb) {
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT c.first_name, r.country FROM customers AS c JOIN regions AS r ON r.id = c.id ORDER BY c.first_name",
+        "Which country is each customer from?",
+    )
+    .await;
+    assert!(
+        sql.starts_with("SELECT c.first_name, c.country FROM customers AS c ORDER BY c.first_name"),
+        "{sql}"
+    );
+    assert_rows_of(
+        &db,
+        &response,
+        "SELECT first_name, country FROM customers ORDER BY first_name",
+    )
+    .await;
+    assert_warned(&response, |w| w.contains("no table regions"));
+}
+
+/// Two mistakes in one query, the second surfacing once the first is mended (an
+/// invented table, then a column of a table never joined): dbqa repairs one after the
+/// other, still with no second LLM call.
+pub async fn repairs_chain_until_the_query_runs(db: TestDb) {
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT categories.name, COUNT(*) AS n FROM products AS p JOIN regions AS r ON r.id = p.id GROUP BY categories.name ORDER BY categories.name",
+        "How many products does each category have?",
+    )
+    .await;
+    assert!(
+        !sql.contains("regions")
+            && sql.contains("LEFT JOIN categories ON categories.id = p.category_id"),
+        "{sql}"
+    );
+    assert_rows_of(&db, &response, "SELECT c.name, COUNT(*) AS n FROM products AS p LEFT JOIN categories AS c ON c.id = p.category_id GROUP BY c.name ORDER BY c.name").await;
+    assert_warned(&response, |w| w.contains("no table regions"));
+    assert_warned(&response, |w| w.contains("LEFT JOIN categories"));
 }
 
 /// A table written by its name after the query aliased it (`customers.country` after

@@ -3,12 +3,15 @@
 //! tables there are when it named one that is not, the tables that have a column its
 //! tables lack, the subquery form of an aggregate nested in another, and the dialect's
 //! own spelling of a function carried over from another one. A column written with the
-//! wrong table's qualifier, a join on a column its table lacks, or a column read from a
-//! table the query never joined, is repaired without asking the model ([`repaired`]). Small models repeat the same wrong name when
-//! only the error comes back.
+//! wrong table's qualifier, a join on a column its table lacks, a column read from a
+//! table the query never joined, or a join of a table that does not exist for columns a
+//! real one has, is repaired without asking the model ([`repaired`]). Small models
+//! repeat the same wrong name when only the error comes back.
 
 use dbqa_core::{Dialect, Schema, Table};
-use dbqa_guard::{join_missing_column, join_missing_table, relink_join, requalify_columns};
+use dbqa_guard::{
+    drop_missing_join, join_missing_column, join_missing_table, relink_join, requalify_columns,
+};
 
 use crate::prompt::as_data;
 
@@ -155,8 +158,12 @@ pub(crate) struct Repair {
 /// query that has it (`T2.first_name` → `T1.first_name`); else a join on a column its
 /// table lacks moved onto the key between its tables or through the link table between
 /// them; else the one table that has the column joined along a key of the query's
-/// tables.
+/// tables. After the database said a table does not exist: the join of that table
+/// dropped when the one remaining table that has each of its columns can read them.
 pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair> {
+    if let Some(table) = missing_table(error) {
+        return unjoined(sql, schema, table);
+    }
     // PostgreSQL words a table named after it was aliased as a bad FROM-clause reference,
     // and a table the query never read as a missing FROM-clause entry.
     let lower = error.to_ascii_lowercase();
@@ -187,19 +194,46 @@ fn relinked(sql: &str, schema: &Schema) -> Option<Repair> {
     Some(Repair { sql, warnings })
 }
 
-/// `sql` with the table that has the missing column, or the table the error names
-/// (`missing_entry`), joined along a key of the query's tables.
+/// `sql` without its join of `table`, which does not exist, its columns read from the
+/// table that has them.
+fn unjoined(sql: &str, schema: &Schema, table: &str) -> Option<Repair> {
+    let unjoined = drop_missing_join(sql, schema, table)?;
+    // MySQL names the table with its database.
+    let table = table.rsplit('.').next().unwrap_or(table);
+    let mut warnings = vec![format!(
+        "there is no table {table}: dbqa dropped `{}`",
+        unjoined.join
+    )];
+    warnings.extend(
+        unjoined
+            .moves
+            .iter()
+            .map(|(written, moved)| format!("`{written}` is read as `{moved}`")),
+    );
+    Some(Repair {
+        sql: unjoined.sql,
+        warnings,
+    })
+}
+
+/// `sql` with the table that has the missing column, or the table the error names as the
+/// column's qualifier (`continents.name` of a query that never reads continents), joined
+/// along a key of the query's tables.
 fn joined(error: &str, sql: &str, schema: &Schema, missing_entry: bool) -> Option<Repair> {
-    if missing_entry {
-        let table = missing_qualifier(error)?;
-        let joined = join_missing_table(sql, schema, &table)?;
-        return Some(Repair {
-            warnings: vec![format!(
-                "the query read columns of {table} without reading {table}: dbqa added `{}`",
-                joined.join
-            )],
-            sql: joined.sql,
-        });
+    let named = missing_qualifier(error).filter(|t| missing_entry || schema.table(t).is_some());
+    if let Some(table) = named {
+        if let Some(joined) = join_missing_table(sql, schema, &table) {
+            return Some(Repair {
+                warnings: vec![format!(
+                    "the query read columns of {table} without reading {table}: dbqa added `{}`",
+                    joined.join
+                )],
+                sql: joined.sql,
+            });
+        }
+        if missing_entry {
+            return None;
+        }
     }
     let column = missing_column(error)?;
     let joined = join_missing_column(sql, schema, &column)?;
@@ -456,6 +490,40 @@ fn missing_qualifier(error: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::testutil::shop;
+
+    #[test]
+    fn an_invented_table_gives_way_to_the_table_that_has_its_column() {
+        let sql = "SELECT c.name, r.country FROM customers AS c JOIN regions AS r ON r.id = c.id";
+        for error in [
+            "no such table: regions",
+            "relation \"regions\" does not exist",
+            "Table 'shop.regions' doesn't exist",
+        ] {
+            let repair = repaired(error, sql, &shop()).expect(error);
+            assert_eq!(
+                repair.sql, "SELECT c.name, c.country FROM customers AS c",
+                "{error}"
+            );
+            assert!(
+                repair.warnings[0].contains("no table"),
+                "{:?}",
+                repair.warnings
+            );
+        }
+        // A table that exists is no invention: the fault is elsewhere.
+        assert!(repaired("no such table: orders", "SELECT 1 FROM orders", &shop()).is_none());
+    }
+
+    #[test]
+    fn a_column_of_a_named_unread_table_joins_that_table() {
+        // Products have a name too; the query wrote the category's.
+        let sql = "SELECT categories.name, COUNT(*) FROM products AS p GROUP BY categories.name";
+        let repair = repaired("no such column: categories.name", sql, &shop()).expect("joined");
+        assert_eq!(
+            repair.sql,
+            "SELECT categories.name, COUNT(*) FROM products AS p LEFT JOIN categories ON categories.id = p.category_id GROUP BY categories.name"
+        );
+    }
 
     #[test]
     fn the_missing_column_is_read_from_each_databases_error() {

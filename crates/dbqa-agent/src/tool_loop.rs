@@ -16,6 +16,10 @@ use crate::state::{LoadedSchema, ms};
 use crate::turn::{Outcome, Ran, Turn};
 use crate::{AgentEvent, Error, Result};
 
+/// Most repairs dbqa chains on one `run_sql` call before the model hears of its failure;
+/// each costs a database run, no LLM call.
+const REPAIR_ROUNDS: usize = 3;
+
 /// Extra model turns allowed beyond the SQL attempts (for `describe_tables`).
 const EXTRA_TURNS: u32 = 3;
 
@@ -294,21 +298,33 @@ impl Turn<'_> {
         else {
             return Ok(first);
         };
-        let Some(repaired) = crate::correction::repaired(error, sql, &schema.schema) else {
-            return Ok(first);
-        };
-        match self
-            .check_and_execute(schema, &repaired.sql, template)
-            .await?
-        {
-            SqlRun::Done(done) => {
-                self.warn_rejoined(rejoined.as_ref());
-                self.response.warnings.extend(repaired.warnings);
-                Ok(SqlRun::Done(done))
+        // A repair can uncover the next mistake (a join added, then a column of the
+        // wrong table): each round repairs what the last run's error names.
+        let (mut sql, mut error) = (sql.to_string(), error.clone());
+        let mut warnings = Vec::new();
+        for _ in 0..REPAIR_ROUNDS {
+            let Some(repaired) = crate::correction::repaired(&error, &sql, &schema.schema) else {
+                break;
+            };
+            warnings.extend(repaired.warnings);
+            match self
+                .check_and_execute(schema, &repaired.sql, template.clone())
+                .await?
+            {
+                SqlRun::Done(done) => {
+                    self.warn_rejoined(rejoined.as_ref());
+                    self.response.warnings.extend(warnings);
+                    return Ok(SqlRun::Done(done));
+                }
+                SqlRun::Failed {
+                    failure: Failure::Execution(next),
+                    ..
+                } => (sql, error) = (repaired.sql, next),
+                SqlRun::Failed { .. } => break,
             }
-            // The model is told of its own SQL's failure, not of dbqa's attempt.
-            SqlRun::Failed { .. } => Ok(first),
         }
+        // The model is told of its own SQL's failure, not of dbqa's attempts.
+        Ok(first)
     }
 
     /// Says in the response which joins dbqa moved onto their foreign keys.

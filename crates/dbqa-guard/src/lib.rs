@@ -78,6 +78,7 @@ pub mod rules;
 #[cfg(test)]
 mod testutil;
 mod translate;
+mod unjoin;
 mod verdict;
 mod view_key;
 mod walk;
@@ -90,6 +91,7 @@ pub use rejoin::{JoinChange, Rejoined, rejoin_foreign_keys};
 pub use relink::{Relinked, relink_join};
 pub use requalify::{Requalified, requalify_columns};
 pub use translate::{Translated, translate_functions};
+pub use unjoin::{Unjoined, drop_missing_join};
 pub use verdict::{
     Accepted, Finding, Outcome, Rejection, StatementKind, Verdict, Violation, Warning,
 };

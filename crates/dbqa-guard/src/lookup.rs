@@ -73,19 +73,30 @@ pub fn join_missing_column(sql: &str, schema: &Schema, column: &str) -> Option<L
     let [statement] = statements.as_mut_slice() else {
         return None;
     };
-    join_into(statement, schema, column)
+    join_into(statement, schema, column, None)
 }
 
-/// [`join_missing_column`] on a parsed statement, which it changes.
-fn join_into(statement: &mut Statement, schema: &Schema, column: &str) -> Option<LookupJoined> {
+/// [`join_missing_column`] on a parsed statement, which it changes; with `named`, only
+/// that table is joined, even when a table the query reads has a column of that name
+/// too (`continents.name` written beside `countries.name`).
+fn join_into(
+    statement: &mut Statement,
+    schema: &Schema,
+    column: &str,
+    named: Option<&str>,
+) -> Option<LookupJoined> {
     let columns_of = |name: &str| schema.column_names(name);
     let relations = Relations::of(statement, &columns_of);
     let found = relations.found;
-    if relations.unknown || found.is_empty() || found.iter().any(|r| r.has(column)) {
+    let read_has_it = found.iter().any(|r| r.has(column));
+    if relations.unknown || found.is_empty() || (read_has_it && named.is_none()) {
         return None;
     }
     let select = plain_select(statement, column)?;
-    let holders = other_tables_with(schema, &found, column);
+    let mut holders = other_tables_with(schema, &found, column);
+    if let Some(named) = named {
+        holders.retain(|h| h.name.eq_ignore_ascii_case(named));
+    }
     let (link, target) = lookup_link(&select.from, schema, &holders)?;
     let joined = ident(&target.name, schema.dialect);
     if found
@@ -153,8 +164,7 @@ pub fn join_missing_table(sql: &str, schema: &Schema, table: &str) -> Option<Loo
         }
         ControlFlow::Continue(())
     });
-    let joined = join_into(statement, schema, &column?)?;
-    joined.table.eq_ignore_ascii_case(table).then_some(joined)
+    join_into(statement, schema, &column?, Some(table))
 }
 
 /// The tables of `schema` the statement does not read that have `column`.
@@ -245,6 +255,16 @@ fn plain_select<'s>(statement: &'s mut Statement, column: &str) -> Option<&'s mu
     if subquery_mentions(statement, column) {
         return None;
     }
+    let select = single_select(statement)?;
+    let bare_star = select
+        .projection
+        .iter()
+        .any(|item| matches!(item, SelectItem::Wildcard(_)));
+    (!bare_star).then_some(select)
+}
+
+/// The statement's `SELECT` when it is a query of one select: no CTE, no set operation.
+pub(crate) fn single_select(statement: &mut Statement) -> Option<&mut Select> {
     let Statement::Query(query) = statement else {
         return None;
     };
@@ -257,11 +277,7 @@ fn plain_select<'s>(statement: &'s mut Statement, column: &str) -> Option<&'s mu
     let SetExpr::Select(select) = body.as_mut() else {
         return None;
     };
-    let bare_star = select
-        .projection
-        .iter()
-        .any(|item| matches!(item, SelectItem::Wildcard(_)));
-    (!bare_star).then_some(select.as_mut())
+    Some(select.as_mut())
 }
 
 /// Whether a query inside `statement` (not the statement itself) names `column`, bare
@@ -504,6 +520,17 @@ mod tests {
             .as_deref(),
             Some(
                 "SELECT orders.status, SUM(i.quantity) FROM order_items AS i LEFT JOIN orders ON orders.id = i.order_id GROUP BY orders.status"
+            )
+        );
+        // Orders have an `id` too, but the query wrote customers' own.
+        assert_eq!(
+            joined(
+                "SELECT customers.id, COUNT(*) FROM orders AS o GROUP BY customers.id",
+                "customers"
+            )
+            .as_deref(),
+            Some(
+                "SELECT customers.id, COUNT(*) FROM orders AS o LEFT JOIN customers ON customers.id = o.customer_id GROUP BY customers.id"
             )
         );
         // No key of the query's tables leads to customers; nothing names `products`.
