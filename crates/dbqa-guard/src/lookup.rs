@@ -26,7 +26,7 @@ use sqlparser::ast::{
 };
 
 use crate::requalify::{Relation, Relations};
-use crate::view_key::view_key;
+use crate::view_key::{ViewKey, view_key};
 
 /// A statement with the table that has a missing column joined in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +193,8 @@ fn lookup_link<'s>(
     schema: &Schema,
     holders: &[&'s Table],
 ) -> Option<(Link, &'s Table)> {
+    // A view's key comes from parsing its definition: once per holder, not per table.
+    let view_keys: Vec<Option<ViewKey>> = holders.iter().map(|h| view_key(h, schema)).collect();
     let mut links = Vec::new();
     for (index, item) in from.iter().enumerate() {
         let factors = std::iter::once(&item.relation).chain(item.joins.iter().map(|j| &j.relation));
@@ -200,8 +202,8 @@ fn lookup_link<'s>(
             let Some((table, qualifier)) = table_of(factor, schema) else {
                 continue;
             };
-            for holder in holders {
-                for (from, to) in unique_keys_to(table, holder, schema) {
+            for (holder, viewed) in holders.iter().zip(&view_keys) {
+                for (from, to) in unique_keys_to(table, holder, viewed.as_ref()) {
                     let link = Link {
                         from_index: index,
                         qualifier: qualifier.clone(),
@@ -220,8 +222,12 @@ fn lookup_link<'s>(
 /// The `(column of table, unique column of holder)` pairs that join `holder` to `table`
 /// at most once per row: `table`'s key to a unique column of `holder`, `holder`'s own
 /// unique key to `table` (a one-to-one extension), or a view's key read from its
-/// definition ([`view_key`]).
-fn unique_keys_to(table: &Table, holder: &Table, schema: &Schema) -> Vec<(String, String)> {
+/// definition (`viewed`, from [`view_key`]).
+fn unique_keys_to(
+    table: &Table,
+    holder: &Table,
+    viewed: Option<&ViewKey>,
+) -> Vec<(String, String)> {
     let named = |name: &str, t: &Table| name.eq_ignore_ascii_case(&t.name);
     let forward = table
         .single_column_keys()
@@ -231,14 +237,14 @@ fn unique_keys_to(table: &Table, holder: &Table, schema: &Schema) -> Vec<(String
         .single_column_keys()
         .filter(|(key, referenced, _)| named(referenced, table) && holder.is_unique_column(key))
         .map(|(key, _, to)| (to.to_string(), key.to_string()));
-    let viewed = view_key(holder, schema)
+    let viewed = viewed
         .filter(|k| named(&k.table, table))
-        .map(|k| (k.table_column, k.column));
+        .map(|k| (k.table_column.clone(), k.column.clone()));
     forward.chain(backward).chain(viewed).collect()
 }
 
 /// The schema table of a `FROM` item and the qualifier it is written with.
-fn table_of<'s>(factor: &TableFactor, schema: &'s Schema) -> Option<(&'s Table, Ident)> {
+pub(crate) fn table_of<'s>(factor: &TableFactor, schema: &'s Schema) -> Option<(&'s Table, Ident)> {
     let TableFactor::Table { name, alias, .. } = factor else {
         return None;
     };

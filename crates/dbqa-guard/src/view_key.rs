@@ -86,24 +86,19 @@ fn relations<'s>(from: &[TableWithJoins], schema: &'s Schema) -> Vec<Source<'s>>
 
 fn collect<'s>(factor: &TableFactor, schema: &'s Schema, out: &mut Vec<Source<'s>>) {
     match factor {
-        TableFactor::Table { name, alias, .. } => {
-            let Some(written) = name.0.last().and_then(|part| part.as_ident()) else {
-                return;
-            };
-            if let Some(table) = schema.table(&written.value) {
-                let qualifier = alias.as_ref().map_or(&written.value, |a| &a.name.value);
-                out.push(Source {
-                    table,
-                    qualifier: qualifier.clone(),
-                });
-            }
-        }
         TableFactor::NestedJoin {
             table_with_joins, ..
         } => {
             out.extend(relations(std::slice::from_ref(table_with_joins), schema));
         }
-        _ => {}
+        _ => {
+            if let Some((table, qualifier)) = crate::lookup::table_of(factor, schema) {
+                out.push(Source {
+                    table,
+                    qualifier: qualifier.value,
+                });
+            }
+        }
     }
 }
 
