@@ -566,6 +566,26 @@ pub async fn misqualified_column_repaired_without_a_call(db: TestDb) {
     });
 }
 
+/// A table joined only for a column that turned out to be another table's
+/// (`o.country` where only customers have a country): dbqa moves the column and drops the
+/// join, which would repeat each customer once per order, with no second LLM call.
+pub async fn join_made_only_for_a_misplaced_column_dropped(db: TestDb) {
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT c.first_name, c.last_name FROM customers AS c JOIN orders AS o ON o.customer_id = c.id WHERE o.country = 'France' ORDER BY c.last_name",
+        "Which customers live in France?",
+    )
+    .await;
+    assert!(!sql.contains("orders"), "{sql}");
+    assert_rows_of(
+        &db,
+        &response,
+        "SELECT first_name, last_name FROM customers WHERE country = 'France' ORDER BY last_name",
+    )
+    .await;
+    assert_warned(&response, |w| w.contains("dropped `JOIN orders AS o"));
+}
+
 /// A join of a foreign-key column with the wrong column of the table it references
 /// (`i.order_id = o.customer_id`) runs and returns wrong rows silently: dbqa moves it onto
 /// the key before it runs, with no second call, and says so.

@@ -250,13 +250,16 @@ fn joined(error: &str, sql: &str, schema: &Schema, missing_entry: bool) -> Optio
 /// the one table of the query that has it.
 fn requalified(sql: &str, schema: &Schema) -> Option<Repair> {
     let moved = requalify_columns(sql, schema.dialect, &|name| schema.column_names(name))?;
-    let warnings = moved
+    let mut warnings: Vec<String> = moved
         .moves
         .iter()
         .map(|(written, moved)| {
             format!("`{written}` is not a column of that table: dbqa read `{moved}`")
         })
         .collect();
+    warnings.extend(moved.dropped_joins.iter().map(|join| {
+        format!("the query read nothing else of a joined table: dbqa dropped `{join}`")
+    }));
     Some(Repair {
         sql: moved.sql,
         warnings,

@@ -16,7 +16,8 @@
 //! - the row-limit rewrite (`LIMIT`, `FETCH FIRST`, `TOP`, `OFFSET … FETCH`);
 //! - [`Verdict`], the JSON form of a check;
 //! - [`requalify_columns`]: a column written with the qualifier of a table that lacks it
-//!   moved to the one table of the statement that has it, and [`rejoin_foreign_keys`]: a
+//!   moved to the one table of the statement that has it (a join read only through such
+//!   columns dropped), and [`rejoin_foreign_keys`]: a
 //!   foreign-key column compared with the wrong column of the table it references moved
 //!   to the referenced one, and [`join_missing_column`]: the table that has a column the
 //!   query reads but never joined, joined along a key (repairs, checked again);
@@ -71,6 +72,7 @@ mod guard;
 mod limit;
 mod lookup;
 mod names;
+mod orphaned_join;
 mod rejoin;
 mod relink;
 mod requalify;

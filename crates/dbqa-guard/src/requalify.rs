@@ -8,7 +8,8 @@
 //! derived tables, CTEs or table functions, whose columns are not known here), and only
 //! when exactly one qualifier's table has the column, and never when a move would make a
 //! comparison of two columns of one table (`t1.id = t1.id`: the model joined the wrong
-//! table). Anything less certain is left to the model.
+//! table). Anything less certain is left to the model. A join the query read only
+//! through columns that moved was made for them, and goes ([`crate::orphaned_join`]).
 
 use std::ops::ControlFlow;
 
@@ -22,6 +23,9 @@ pub struct Requalified {
     pub sql: String,
     /// Each column moved, as written and as repaired (`t2.first_name`, `t1.first_name`).
     pub moves: Vec<(String, String)>,
+    /// Each join dropped because the moves took the last column the query read from its
+    /// table (`JOIN orders AS t2 ON t1.id = t2.customer_id`), as written.
+    pub dropped_joins: Vec<String>,
 }
 
 /// One relation of the statement: the qualifier its columns are written with (its alias,
@@ -105,14 +109,14 @@ impl Visitor for Relations<'_> {
 ///     _ => None,
 /// };
 /// let fixed = requalify_columns(
-///     "SELECT t2.first_name FROM professionals AS t1 JOIN treatments AS t2 ON t1.id = t2.professional_id",
+///     "SELECT t2.first_name, t2.cost FROM professionals AS t1 JOIN treatments AS t2 ON t1.id = t2.professional_id",
 ///     Dialect::Sqlite,
 ///     &columns,
 /// )
 /// .expect("repaired");
 /// assert_eq!(
 ///     fixed.sql,
-///     "SELECT t1.first_name FROM professionals AS t1 JOIN treatments AS t2 ON t1.id = t2.professional_id"
+///     "SELECT t1.first_name, t2.cost FROM professionals AS t1 JOIN treatments AS t2 ON t1.id = t2.professional_id"
 /// );
 /// assert_eq!(fixed.moves, [("t2.first_name".to_string(), "t1.first_name".to_string())]);
 /// ```
@@ -131,6 +135,7 @@ pub fn requalify_columns(
     }
     let found = relations.found;
     let same_table_before = same_table_comparisons(statement);
+    let uses_before = crate::orphaned_join::join_uses(statement);
     let mut moves = Vec::new();
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::CompoundIdentifier(idents) = expr
@@ -151,9 +156,11 @@ pub fn requalify_columns(
     if moves.is_empty() || same_table_comparisons(statement) > same_table_before {
         return None;
     }
+    let dropped_joins = crate::orphaned_join::drop_orphaned_joins(statement, &uses_before, &found);
     Some(Requalified {
         sql: statement.to_string(),
         moves,
+        dropped_joins,
     })
 }
 
@@ -268,6 +275,58 @@ mod tests {
                 .as_deref(),
             Some("SELECT v.cost FROM pets AS p JOIN visits AS v ON v.pet_id = p.pet_id")
         );
+    }
+
+    fn dropped(sql: &str) -> (String, Vec<String>) {
+        let fixed = requalify_columns(sql, Dialect::Sqlite, &columns).expect("repaired");
+        (fixed.sql, fixed.dropped_joins)
+    }
+
+    #[test]
+    fn a_join_read_only_through_moved_columns_is_dropped() {
+        assert_eq!(
+            dropped(
+                "SELECT T1.first_name FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id WHERE T2.state = 'Ohio'"
+            ),
+            (
+                "SELECT T1.first_name FROM owners AS T1 WHERE T1.state = 'Ohio'".to_string(),
+                vec!["JOIN pets AS T2 ON T1.owner_id = T2.owner_id".to_string()]
+            )
+        );
+        // Only the join the moves left unread: pets, which the query never read outside
+        // the joins, stays as the model wrote it.
+        assert_eq!(
+            dropped(
+                "SELECT T1.first_name, T3.state FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id JOIN visits AS T3 ON T3.pet_id = T2.pet_id"
+            ),
+            (
+                "SELECT T1.first_name, T1.state FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id".to_string(),
+                vec!["JOIN visits AS T3 ON T3.pet_id = T2.pet_id".to_string()]
+            )
+        );
+    }
+
+    #[test]
+    fn a_join_still_read_is_kept() {
+        for sql in [
+            // Read in the select list.
+            "SELECT T2.name FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id WHERE T2.state = 'Ohio'",
+            // Read by a later join.
+            "SELECT T3.cost FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id JOIN visits AS T3 ON T2.pet_id = T3.pet_id WHERE T2.state = 'Ohio'",
+            // Perhaps read through a column written without a qualifier.
+            "SELECT T1.first_name, kind FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id WHERE T2.state = 'Ohio'",
+            // All its columns selected.
+            "SELECT * FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id WHERE T2.state = 'Ohio'",
+            "SELECT T1.first_name, T2.* FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id WHERE T2.state = 'Ohio'",
+            // Counted or grouped: the joined rows may be what is counted.
+            "SELECT COUNT(*) FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id WHERE T2.state = 'Ohio'",
+            "SELECT T2.state FROM owners AS T1 JOIN pets AS T2 ON T1.owner_id = T2.owner_id GROUP BY T2.state",
+        ] {
+            let (fixed, joins) = dropped(sql);
+            assert!(joins.is_empty(), "{sql}: {joins:?}");
+            assert!(fixed.contains("JOIN pets AS T2"), "{fixed}");
+            assert!(fixed.contains("T1.state"), "{fixed}");
+        }
     }
 
     #[test]
