@@ -41,6 +41,7 @@ macro_rules! on_every_backend {
 
 on_every_backend!(
     template_answer_in_one_call,
+    relative_date_question_gets_todays_date,
     listing_streamed_in_order,
     greeting_without_sql,
     session_follow_up_uses_history,

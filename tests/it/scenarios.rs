@@ -50,12 +50,25 @@ pub async fn template_answer_in_one_call(db: TestDb) {
     assert!(system.contains("customers(id "), "{system}");
     // The demo schema fits whole, so there is nothing left to describe.
     assert_eq!(fake.requests()[0].tool_names(), ["run_sql"]);
+    // The question does not count from today, so the date stays out of the prompt.
+    assert!(!system.contains("Today is"), "{system}");
     if db.backend == Backend::Sqlite {
-        let today = format!("Today is {}.", chrono::Local::now().date_naive());
-        assert!(system.contains(&today), "{system}");
-        let system = system.replace(&today, "Today is [today].");
         insta::assert_snapshot!("sqlite_demo_system_prompt", system);
     }
+}
+
+/// A question counted from today ("this year") gets today's date in the prompt.
+pub async fn relative_date_question_gets_todays_date(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql("SELECT COUNT(*) AS n FROM orders", None));
+    let agent = agent(&db, &fake, &[]).await;
+    agent
+        .query("How many orders were placed this year?")
+        .await
+        .expect("answer");
+    let system = fake.requests()[0].system_text().unwrap_or_default();
+    let today = format!("Today is {}.", chrono::Local::now().date_naive());
+    assert!(system.contains(&today), "{system}");
 }
 
 /// A listing in `ANSWER_MODE=llm`: a second, streamed call writes the answer, after the

@@ -151,7 +151,10 @@ impl Turn<'_> {
             .iter()
             .map(|e| (e.question.clone(), e.sql.clone()))
             .collect();
+        // The date only when the question counts from it: stated always, it made a small
+        // model's SQL for other questions vary from day to day.
         let today = prompt::today();
+        let dated = crate::relative_time::mentions_relative_time(&self.selection_text());
         let ctx = PromptContext {
             dialect: schema.schema.dialect,
             schema: &context.text,
@@ -160,7 +163,7 @@ impl Turn<'_> {
             glossary: &context.glossary,
             examples: &examples,
             options: &self.inner.prompt,
-            today: Some(&today),
+            today: dated.then_some(today.as_str()),
         };
         let mut messages = std::mem::take(&mut self.history);
         messages.push(Message::user(self.question));

@@ -56,6 +56,7 @@ pub mod glossary;
 mod lexicon;
 mod llm;
 pub mod prompt;
+mod relative_time;
 pub mod render;
 mod response;
 pub mod screen;
