@@ -102,7 +102,7 @@ pub(crate) fn drop_orphaned_joins(
     dropped
 }
 
-fn plain_select(statement: &Statement) -> Option<&sqlparser::ast::Select> {
+pub(crate) fn plain_select(statement: &Statement) -> Option<&sqlparser::ast::Select> {
     let Statement::Query(query) = statement else {
         return None;
     };
@@ -118,12 +118,18 @@ fn plain_select(statement: &Statement) -> Option<&sqlparser::ast::Select> {
 /// The qualifier of a plain join of a table (`JOIN orders AS o ON …`: `o`).
 fn plain_join_qualifier(join: &Join) -> Option<String> {
     on_of(join)?;
+    table_qualifier(&join.relation)
+}
+
+/// The qualifier a table of a `FROM` is read with: its alias, else its name
+/// (`orders AS o`: `o`); `None` for a derived table or a table function.
+pub(crate) fn table_qualifier(factor: &TableFactor) -> Option<String> {
     let TableFactor::Table {
         name,
         alias,
         args: None,
         ..
-    } = &join.relation
+    } = factor
     else {
         return None;
     };
@@ -134,7 +140,7 @@ fn plain_join_qualifier(join: &Join) -> Option<String> {
 }
 
 /// The `ON` condition of a plain join.
-fn on_of(join: &Join) -> Option<&Expr> {
+pub(crate) fn on_of(join: &Join) -> Option<&Expr> {
     match &join.join_operator {
         JoinOperator::Join(JoinConstraint::On(on))
         | JoinOperator::Inner(JoinConstraint::On(on))
@@ -177,7 +183,7 @@ fn aggregates(statement: &Statement) -> bool {
 }
 
 /// How often `node` writes a column qualified by `qualifier`.
-fn count_qualified<V: sqlparser::ast::Visit>(node: &V, qualifier: &str) -> usize {
+pub(crate) fn count_qualified<V: sqlparser::ast::Visit>(node: &V, qualifier: &str) -> usize {
     let mut count = 0;
     let _ = visit_expressions(node, |expr| {
         if let Expr::CompoundIdentifier(idents) = expr

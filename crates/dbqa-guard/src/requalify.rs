@@ -135,6 +135,7 @@ pub fn requalify_columns(
     }
     let found = relations.found;
     let same_table_before = same_table_comparisons(statement);
+    let forward_before = forward_references(statement);
     let uses_before = crate::orphaned_join::join_uses(statement);
     let mut moves = Vec::new();
     let _ = visit_expressions_mut(statement, |expr| {
@@ -153,7 +154,12 @@ pub fn requalify_columns(
     // A move that makes a comparison of two columns of one table (`t1.id = t1.owner_id`,
     // `t1.id = t1.id`) means the model joined the wrong table, not that it wrote the
     // wrong alias: that is for the model to fix.
-    if moves.is_empty() || same_table_comparisons(statement) > same_table_before {
+    // Nor may a move put a column into the `ON` of a join before its table's own join
+    // (`JOIN b ON a.id = c.b_id JOIN c …`): SQLite runs that, the others refuse it.
+    if moves.is_empty()
+        || same_table_comparisons(statement) > same_table_before
+        || forward_references(statement) > forward_before
+    {
         return None;
     }
     let dropped_joins = crate::orphaned_join::drop_orphaned_joins(statement, &uses_before, &found);
@@ -179,6 +185,32 @@ fn same_table_comparisons(statement: &sqlparser::ast::Statement) -> usize {
         }
         ControlFlow::<()>::Continue(())
     });
+    count
+}
+
+/// How many columns the `ON` of a top-level join reads from a table joined after it.
+fn forward_references(statement: &sqlparser::ast::Statement) -> usize {
+    use crate::orphaned_join::{count_qualified, on_of, plain_select, table_qualifier};
+    let Some(select) = plain_select(statement) else {
+        return 0;
+    };
+    let mut count = 0;
+    for item in &select.from {
+        let later: Vec<String> = item
+            .joins
+            .iter()
+            .filter_map(|join| table_qualifier(&join.relation))
+            .collect();
+        for (position, join) in item.joins.iter().enumerate() {
+            if let Some(on) = on_of(join) {
+                count += later
+                    .iter()
+                    .skip(position + 1)
+                    .map(|qualifier| count_qualified(on, qualifier))
+                    .sum::<usize>();
+            }
+        }
+    }
     count
 }
 
@@ -350,6 +382,8 @@ mod tests {
             "SELECT p.cost FROM pets AS p JOIN (SELECT pet_id, cost FROM visits) AS v ON v.pet_id = p.pet_id",
             "WITH v AS (SELECT pet_id, cost FROM visits) SELECT p.cost FROM pets AS p JOIN v ON v.pet_id = p.pet_id",
             "SELECT p.cost FROM pets AS p JOIN ledger AS l ON l.pet_id = p.pet_id",
+            // A move into the `ON` of a join before the holder's own join.
+            "SELECT o.first_name FROM owners AS o JOIN pets AS p ON o.owner_id = p.visit_id JOIN visits AS v ON v.pet_id = p.pet_id",
             // Not one statement, or not SQL.
             "SELECT 1; SELECT 2",
             "SELEC nothing",
