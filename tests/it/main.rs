@@ -57,6 +57,7 @@ on_every_backend!(
     foreign_date_function_gets_the_dialects_spelling,
     misqualified_column_repaired_without_a_call,
     join_made_only_for_a_misplaced_column_dropped,
+    column_a_subquery_reads_joined_at_the_top,
     join_off_its_foreign_key_mended_before_it_runs,
     column_of_an_unjoined_table_joined_without_a_call,
     glossary_term_outranks_a_value_hint,

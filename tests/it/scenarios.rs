@@ -599,6 +599,28 @@ pub async fn join_made_only_for_a_misplaced_column_dropped(db: TestDb) {
     assert_warned(&response, |w| w.contains("dropped `JOIN orders AS o"));
 }
 
+/// A column of a table only a subquery reads (`order_date`, read from orders inside
+/// `(SELECT MAX(order_date) FROM orders)`): the outer query gets orders joined along its
+/// key, the subquery keeps its own, with no second LLM call.
+pub async fn column_a_subquery_reads_joined_at_the_top(db: TestDb) {
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT quantity FROM order_items WHERE order_date = (SELECT MAX(order_date) FROM orders) ORDER BY quantity",
+        "How many of each item were in the latest order?",
+    )
+    .await;
+    assert!(sql.contains("LEFT JOIN orders"), "{sql}");
+    assert_rows_of(
+        &db,
+        &response,
+        "SELECT i.quantity FROM order_items AS i JOIN orders AS o ON o.id = i.order_id WHERE o.order_date = (SELECT MAX(order_date) FROM orders) ORDER BY i.quantity",
+    )
+    .await;
+    assert_warned(&response, |w| {
+        w.contains("`order_date` is a column of orders")
+    });
+}
+
 /// A join of a foreign-key column with the wrong column of the table it references
 /// (`i.order_id = o.customer_id`) runs and returns wrong rows silently: dbqa moves it onto
 /// the key before it runs, with no second call, and says so.

@@ -13,8 +13,8 @@
 //! keyed by it as the view's definition shows (`order_totals.order_id = orders.id`), so
 //! every row the query read stays, once. Nothing is added when the query's own tables
 //! have the column, when several tables reached so have it or one is reached along
-//! several keys, when a subquery names the column (the join lands at the top level, out
-//! of the subquery's scope), when the statement has a CTE, a derived table, a set
+//! several keys, when a subquery names the column other than as a column of its own
+//! tables (the join lands at the top level, out of the subquery's scope), when the statement has a CTE, a derived table, a set
 //! operation or a bare `*`, or when it reads tables of unknown columns.
 
 use std::ops::ControlFlow;
@@ -88,18 +88,21 @@ fn join_into(
     let columns_of = |name: &str| schema.column_names(name);
     let relations = Relations::of(statement, &columns_of);
     let found = relations.found;
-    let read_has_it = found.iter().any(|r| r.has(column));
-    if relations.unknown || found.is_empty() || (read_has_it && named.is_none()) {
+    // The join lands at the top level: a subquery's own tables neither hold the column
+    // there nor keep a table out.
+    let top = Relations::top_level(statement, &columns_of);
+    let read_has_it = top.iter().any(|r| r.has(column));
+    if relations.unknown || top.is_empty() || (read_has_it && named.is_none()) {
         return None;
     }
-    let select = plain_select(statement, column)?;
-    let mut holders = other_tables_with(schema, &found, column);
+    let select = plain_select(statement, schema, column)?;
+    let mut holders = other_tables_with(schema, &top, column);
     if let Some(named) = named {
         holders.retain(|h| h.name.eq_ignore_ascii_case(named));
     }
     let (link, target) = lookup_link(&select.from, schema, &holders)?;
     let joined = ident(&target.name, schema.dialect);
-    if found
+    if top
         .iter()
         .any(|r| r.qualifier.value.eq_ignore_ascii_case(&joined.value))
     {
@@ -254,11 +257,15 @@ pub(crate) fn table_of<'s>(factor: &TableFactor, schema: &'s Schema) -> Option<(
 }
 
 /// The statement's `SELECT` when it is one plain select: no CTE or set operation, no
-/// subquery that mentions `column` (the join goes to the top level, where only the
-/// outer query's names can mean it), and no bare `*` (which the new table's columns
-/// would widen).
-fn plain_select<'s>(statement: &'s mut Statement, column: &str) -> Option<&'s mut Select> {
-    if subquery_mentions(statement, column) {
+/// subquery that mentions `column` other than as a column of its own tables (the join
+/// goes to the top level, where only the outer query's names can mean it), and no bare
+/// `*` (which the new table's columns would widen).
+fn plain_select<'s>(
+    statement: &'s mut Statement,
+    schema: &Schema,
+    column: &str,
+) -> Option<&'s mut Select> {
+    if subquery_mentions(statement, schema, column) {
         return None;
     }
     let select = single_select(statement)?;
@@ -287,35 +294,73 @@ pub(crate) fn single_select(statement: &mut Statement) -> Option<&mut Select> {
 }
 
 /// Whether a query inside `statement` (not the statement itself) names `column`, bare
-/// or qualified.
-fn subquery_mentions(statement: &Statement, column: &str) -> bool {
+/// or qualified, other than as a column of a table of its own `FROM` (`SELECT
+/// MAX(height) FROM people` reads its own `people.height` whatever the outer query
+/// joins: a name resolves in the innermost query that has it).
+fn subquery_mentions(statement: &Statement, schema: &Schema, column: &str) -> bool {
     struct Mentions<'c> {
+        schema: &'c Schema,
         column: &'c str,
-        depth: usize,
+        /// Per query entered: the qualifiers of its own tables that hold the column.
+        holders: Vec<Vec<String>>,
+    }
+    impl Mentions<'_> {
+        fn holders_in(&self, query: &Query) -> Vec<String> {
+            let SetExpr::Select(select) = query.body.as_ref() else {
+                return Vec::new();
+            };
+            let factors = select.from.iter().flat_map(|item| {
+                std::iter::once(&item.relation).chain(item.joins.iter().map(|j| &j.relation))
+            });
+            factors
+                .filter(|factor| {
+                    table_of(factor, self.schema)
+                        .is_some_and(|(t, _)| t.column(self.column).is_some())
+                })
+                .filter_map(crate::orphaned_join::table_qualifier)
+                .collect()
+        }
     }
     impl Visitor for Mentions<'_> {
         type Break = ();
-        fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
-            self.depth += 1;
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            let holders = self.holders_in(query);
+            self.holders.push(holders);
             ControlFlow::Continue(())
         }
         fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
-            self.depth -= 1;
+            self.holders.pop();
             ControlFlow::Continue(())
         }
         fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-            let named = match expr {
-                Expr::Identifier(ident) => Some(ident),
-                Expr::CompoundIdentifier(idents) => idents.last(),
-                _ => None,
+            let (qualifier, named) = match expr {
+                Expr::Identifier(ident) => (None, ident),
+                Expr::CompoundIdentifier(idents) => match idents.as_slice() {
+                    [.., qualifier, named] => (Some(qualifier), named),
+                    _ => return ControlFlow::Continue(()),
+                },
+                _ => return ControlFlow::Continue(()),
             };
-            if self.depth > 1 && named.is_some_and(|i| i.value.eq_ignore_ascii_case(self.column)) {
-                return ControlFlow::Break(());
+            if self.holders.len() <= 1 || !named.value.eq_ignore_ascii_case(self.column) {
+                return ControlFlow::Continue(());
             }
-            ControlFlow::Continue(())
+            let own = self.holders.last().map(Vec::as_slice).unwrap_or_default();
+            let local = match qualifier {
+                None => !own.is_empty(),
+                Some(q) => own.iter().any(|h| h.eq_ignore_ascii_case(&q.value)),
+            };
+            if local {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
         }
     }
-    let mut mentions = Mentions { column, depth: 0 };
+    let mut mentions = Mentions {
+        schema,
+        column,
+        holders: Vec::new(),
+    };
     statement.visit(&mut mentions).is_break()
 }
 
@@ -470,6 +515,28 @@ mod tests {
             .as_deref(),
             Some(
                 "SELECT SUM(i.quantity) FROM order_items AS i LEFT JOIN orders ON orders.id = i.order_id WHERE i.product_id IN (SELECT id FROM products WHERE name = 'Milk') AND orders.status <> 'cancelled'"
+            )
+        );
+        // A subquery that reads the column from its own table, even the table joined:
+        // its name resolves there, whatever the outer query joins.
+        assert_eq!(
+            joined(
+                "SELECT quantity FROM order_items WHERE order_date = (SELECT MAX(order_date) FROM orders)",
+                "order_date"
+            )
+            .as_deref(),
+            Some(
+                "SELECT quantity FROM order_items LEFT JOIN orders ON orders.id = order_items.order_id WHERE order_date = (SELECT MAX(order_date) FROM orders)"
+            )
+        );
+        assert_eq!(
+            joined(
+                "SELECT i.quantity FROM order_items AS i WHERE i.status = 'open' AND EXISTS (SELECT 1 FROM orders AS o WHERE o.status = 'open')",
+                "status"
+            )
+            .as_deref(),
+            Some(
+                "SELECT i.quantity FROM order_items AS i LEFT JOIN orders ON orders.id = i.order_id WHERE orders.status = 'open' AND EXISTS (SELECT 1 FROM orders AS o WHERE o.status = 'open')"
             )
         );
         // Two steps away is out of reach; one step from a joined table is not.

@@ -63,12 +63,30 @@ impl<'c> Relations<'c> {
         let _ = statement.visit(&mut relations);
         relations
     }
-}
 
-impl Visitor for Relations<'_> {
-    type Break = ();
+    /// The relations of `statement`'s top-level `FROM` only (not of its subqueries); empty
+    /// when it is not one plain `SELECT`.
+    pub(crate) fn top_level(
+        statement: &sqlparser::ast::Statement,
+        columns_of: &'c dyn Fn(&str) -> Option<Vec<String>>,
+    ) -> Vec<Relation> {
+        let mut relations = Relations {
+            columns_of,
+            found: Vec::new(),
+            unknown: false,
+        };
+        if let Some(select) = crate::orphaned_join::plain_select(statement) {
+            for item in &select.from {
+                relations.add(&item.relation);
+                for join in &item.joins {
+                    relations.add(&join.relation);
+                }
+            }
+        }
+        relations.found
+    }
 
-    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+    fn add(&mut self, factor: &TableFactor) {
         match factor {
             TableFactor::Table {
                 name,
@@ -90,6 +108,14 @@ impl Visitor for Relations<'_> {
             TableFactor::NestedJoin { .. } => {}
             _ => self.unknown = true,
         }
+    }
+}
+
+impl Visitor for Relations<'_> {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        self.add(factor);
         ControlFlow::Continue(())
     }
 }
