@@ -77,6 +77,7 @@ mod rejoin;
 mod relink;
 mod requalify;
 pub mod rules;
+mod syntax;
 #[cfg(test)]
 mod testutil;
 mod translate;

@@ -268,29 +268,12 @@ fn plain_select<'s>(
     if subquery_mentions(statement, schema, column) {
         return None;
     }
-    let select = single_select(statement)?;
+    let select = crate::syntax::select_of_mut(statement)?;
     let bare_star = select
         .projection
         .iter()
         .any(|item| matches!(item, SelectItem::Wildcard(_)));
     (!bare_star).then_some(select)
-}
-
-/// The statement's `SELECT` when it is a query of one select: no CTE, no set operation.
-pub(crate) fn single_select(statement: &mut Statement) -> Option<&mut Select> {
-    let Statement::Query(query) = statement else {
-        return None;
-    };
-    let Query {
-        body, with: None, ..
-    } = query.as_mut()
-    else {
-        return None;
-    };
-    let SetExpr::Select(select) = body.as_mut() else {
-        return None;
-    };
-    Some(select.as_mut())
 }
 
 /// Whether a query inside `statement` (not the statement itself) names `column`, bare
@@ -317,7 +300,7 @@ fn subquery_mentions(statement: &Statement, schema: &Schema, column: &str) -> bo
                     table_of(factor, self.schema)
                         .is_some_and(|(t, _)| t.column(self.column).is_some())
                 })
-                .filter_map(crate::orphaned_join::table_qualifier)
+                .filter_map(crate::syntax::table_qualifier)
                 .collect()
         }
     }

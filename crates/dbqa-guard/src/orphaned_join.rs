@@ -6,17 +6,16 @@
 //!
 //! Only plain joins (`JOIN`, `INNER JOIN`, `LEFT JOIN`) of the top-level `FROM` are
 //! dropped, never its first table, and only when the moves took the last reference to
-//! the joined table outside its own `ON`. A statement that selects `*` or `t.*`, or names a column
-//! without a qualifier that the joined table has, keeps all its joins.
+//! the joined table outside its own `ON`. A statement that selects `*` or `t.*`, names a
+//! column without a qualifier that the joined table has, groups or aggregates keeps all
+//! its joins: a count over a join counts the joined rows, which may be what was asked.
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    Expr, GroupByExpr, Join, JoinConstraint, JoinOperator, SelectItem, Statement, TableFactor,
-    visit_expressions,
-};
+use sqlparser::ast::{Expr, GroupByExpr, Join, SelectItem, Statement, visit_expressions};
 
 use crate::requalify::Relation;
+use crate::syntax::{count_qualified, on_of, select_of, table_qualifier};
 
 /// A join of the top-level `FROM` that could be dropped: its qualifier and how often the
 /// statement names that qualifier outside the join's own `ON`.
@@ -29,7 +28,7 @@ pub(crate) struct JoinUse {
 /// its `ON`; empty when the statement is not one plain `SELECT`, selects `*` or `t.*`,
 /// groups or aggregates.
 pub(crate) fn join_uses(statement: &Statement) -> Vec<JoinUse> {
-    let Some(select) = plain_select(statement) else {
+    let Some(select) = select_of(statement) else {
         return Vec::new();
     };
     let wildcard = select.projection.iter().any(|item| {
@@ -85,7 +84,7 @@ pub(crate) fn drop_orphaned_joins(
         })
         .map(|was| was.qualifier.clone())
         .collect();
-    let Some(select) = crate::lookup::single_select(statement) else {
+    let Some(select) = crate::syntax::select_of_mut(statement) else {
         return Vec::new();
     };
     let mut dropped = Vec::new();
@@ -102,52 +101,10 @@ pub(crate) fn drop_orphaned_joins(
     dropped
 }
 
-pub(crate) fn plain_select(statement: &Statement) -> Option<&sqlparser::ast::Select> {
-    let Statement::Query(query) = statement else {
-        return None;
-    };
-    if query.with.is_some() {
-        return None;
-    }
-    match query.body.as_ref() {
-        sqlparser::ast::SetExpr::Select(select) => Some(select),
-        _ => None,
-    }
-}
-
 /// The qualifier of a plain join of a table (`JOIN orders AS o ON …`: `o`).
 fn plain_join_qualifier(join: &Join) -> Option<String> {
     on_of(join)?;
     table_qualifier(&join.relation)
-}
-
-/// The qualifier a table of a `FROM` is read with: its alias, else its name
-/// (`orders AS o`: `o`); `None` for a derived table or a table function.
-pub(crate) fn table_qualifier(factor: &TableFactor) -> Option<String> {
-    let TableFactor::Table {
-        name,
-        alias,
-        args: None,
-        ..
-    } = factor
-    else {
-        return None;
-    };
-    match alias {
-        Some(alias) => Some(alias.name.value.clone()),
-        None => Some(name.0.last()?.as_ident()?.value.clone()),
-    }
-}
-
-/// The `ON` condition of a plain join.
-pub(crate) fn on_of(join: &Join) -> Option<&Expr> {
-    match &join.join_operator {
-        JoinOperator::Join(JoinConstraint::On(on))
-        | JoinOperator::Inner(JoinConstraint::On(on))
-        | JoinOperator::Left(JoinConstraint::On(on))
-        | JoinOperator::LeftOuter(JoinConstraint::On(on)) => Some(on),
-        _ => None,
-    }
 }
 
 /// Aggregates, whose results depend on how many rows a join gives.
@@ -180,21 +137,6 @@ fn aggregates(statement: &Statement) -> bool {
         ControlFlow::Continue(())
     });
     found
-}
-
-/// How often `node` writes a column qualified by `qualifier`.
-pub(crate) fn count_qualified<V: sqlparser::ast::Visit>(node: &V, qualifier: &str) -> usize {
-    let mut count = 0;
-    let _ = visit_expressions(node, |expr| {
-        if let Expr::CompoundIdentifier(idents) = expr
-            && let [q, _] = idents.as_slice()
-            && q.value.eq_ignore_ascii_case(qualifier)
-        {
-            count += 1;
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    count
 }
 
 /// The names of the columns `statement` writes without a qualifier.

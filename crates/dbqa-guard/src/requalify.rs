@@ -75,7 +75,7 @@ impl<'c> Relations<'c> {
             found: Vec::new(),
             unknown: false,
         };
-        if let Some(select) = crate::orphaned_join::plain_select(statement) {
+        if let Some(select) = crate::syntax::select_of(statement) {
             for item in &select.from {
                 relations.add(&item.relation);
                 for join in &item.joins {
@@ -216,8 +216,8 @@ fn same_table_comparisons(statement: &sqlparser::ast::Statement) -> usize {
 
 /// How many columns the `ON` of a top-level join reads from a table joined after it.
 fn forward_references(statement: &sqlparser::ast::Statement) -> usize {
-    use crate::orphaned_join::{count_qualified, on_of, plain_select, table_qualifier};
-    let Some(select) = plain_select(statement) else {
+    use crate::syntax::{count_qualified, on_of, select_of, table_qualifier};
+    let Some(select) = select_of(statement) else {
         return 0;
     };
     let mut count = 0;

@@ -96,7 +96,7 @@ pub fn drop_missing_join(sql: &str, schema: &Schema, table: &str) -> Option<Unjo
 /// Takes the join of `table` out of the statement's top-level `FROM`: the qualifier its
 /// columns were written with and the join as written.
 fn remove_join(statement: &mut Statement, table: &str) -> Option<(String, String)> {
-    let select = crate::lookup::single_select(statement)?;
+    let select = crate::syntax::select_of_mut(statement)?;
     for item in &mut select.from {
         let Some(position) = item.joins.iter().position(|join| {
             matches!(&join.relation, TableFactor::Table { name, .. }
@@ -105,13 +105,7 @@ fn remove_join(statement: &mut Statement, table: &str) -> Option<(String, String
             continue;
         };
         let join = item.joins.remove(position);
-        let TableFactor::Table { name, alias, .. } = &join.relation else {
-            return None;
-        };
-        let qualifier = match alias {
-            Some(alias) => alias.name.value.clone(),
-            None => name.0.last()?.as_ident()?.value.clone(),
-        };
+        let qualifier = crate::syntax::table_qualifier(&join.relation)?;
         return Some((qualifier, join.to_string().trim().to_string()));
     }
     None
