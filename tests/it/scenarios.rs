@@ -215,6 +215,68 @@ async fn corrected_once(db: &TestDb, bad_sql: &str) -> String {
     messages_text(&fake.requests()[1].body)
 }
 
+/// A query that ran but left out the year the question states is reconsidered once: the
+/// model's second query, which filters on it, answers.
+pub async fn number_left_out_is_reconsidered(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql("SELECT COUNT(*) AS n FROM orders", None));
+    fake.push(run_sql(
+        "SELECT COUNT(*) AS n FROM orders WHERE order_date >= '2025-01-01' AND order_date < '2026-01-01'",
+        None,
+    ));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent
+        .query("How many orders were placed in 2025?")
+        .await
+        .expect("answer");
+    assert_eq!(response.llm_calls, 2);
+    assert!(
+        response.sql.as_deref().unwrap_or("").contains("2025-01-01"),
+        "{response:?}"
+    );
+    assert_eq!(
+        response.rows,
+        rows_of(
+            &db,
+            "SELECT COUNT(*) FROM orders WHERE order_date >= '2025-01-01'"
+        )
+        .await
+    );
+    let asked = messages_text(&fake.requests()[1].body);
+    assert!(asked.contains("does not use 2025"), "{asked}");
+}
+
+/// When the model stands by a query that leaves out a number (the same SQL again), or its
+/// new query fails, or the call to reconsider fails, the first result answers:
+/// reconsidering never loses an answer.
+pub async fn number_left_out_keeps_the_first_answer(db: TestDb) {
+    let listing = "SELECT first_name FROM customers ORDER BY first_name";
+    let seconds = [
+        ("the same SQL", run_sql(listing, None)),
+        (
+            "SQL that fails",
+            run_sql("SELECT first_name FROM customer", None),
+        ),
+        ("a failed call", Reply::status(400)),
+    ];
+    for (what, second) in seconds {
+        let fake = FakeLlm::start().await;
+        fake.push(run_sql(listing, None));
+        fake.push(second);
+        let agent = agent(&db, &fake, &[]).await;
+        let response = agent
+            .query("List our 5 customers by first name")
+            .await
+            .expect("answer");
+        assert_eq!(fake.request_count(), 2, "{what}");
+        assert_eq!(response.rows, rows_of(&db, listing).await, "{what}");
+        assert!(
+            response.sql.as_deref().unwrap_or("").contains("customers"),
+            "{what}"
+        );
+    }
+}
+
 /// A column that does not exist: the correction request carries the real columns of the
 /// tables the query read, whatever the database's wording of the error.
 pub async fn wrong_column_gets_the_real_columns(db: TestDb) {

@@ -48,6 +48,7 @@ mod builder;
 pub mod chart;
 pub mod context;
 mod correction;
+mod coverage;
 mod edited_sql;
 mod error;
 pub mod examples;

@@ -309,6 +309,19 @@ pub fn sql_result_summary(rows: &Rows) -> String {
     )
 }
 
+/// The tool result after a `run_sql` whose query ran but left out numbers the question
+/// states (`missed`): the model is asked once whether the question needs them.
+pub fn missed_numbers_message(rows: &Rows, missed: &[String]) -> String {
+    format!(
+        "The query ran and returned {}{} row(s), but it does not use {}, which the question states. \
+         If the question needs it (a filter, a limit), fix the SQL and call {RUN_SQL} again; \
+         if not, call {RUN_SQL} again with the same SQL.",
+        rows.len(),
+        if rows.truncated { "+" } else { "" },
+        missed.join(", "),
+    )
+}
+
 /// The tool result after a refused or failed `run_sql`: the error (which may quote
 /// values from the database) as data, and any hint after it.
 pub fn sql_error_message(error: &str, hint: Option<&str>) -> String {

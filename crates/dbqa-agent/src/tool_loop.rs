@@ -41,6 +41,13 @@ enum SqlRun {
     },
 }
 
+/// A result that ran but left out a number the question states, held while the model
+/// reconsiders it, with the warnings its run gave.
+struct Held {
+    ran: Ran,
+    warnings: Vec<String>,
+}
+
 /// The SQL attempts so far and the last failure.
 #[derive(Default)]
 struct Attempts {
@@ -100,6 +107,25 @@ impl Attempts {
     }
 }
 
+/// What the loop knows between turns: the SQL attempts, and a result held back while the
+/// model reconsiders a query that left out a number the question states (it answers
+/// unless the model's new query runs).
+struct Progress {
+    attempts: Attempts,
+    max_attempts: u32,
+    held: Option<Held>,
+}
+
+/// Where one `run_sql` call leaves the loop.
+enum Step {
+    /// Tell the model this and go on.
+    Told(String),
+    /// The query ran and answers; the model is told this.
+    Ran(Ran, String),
+    /// No more SQL: end with the held result or the failure.
+    End,
+}
+
 impl Turn<'_> {
     /// Model turns until SQL runs or the model replies without SQL.
     pub(crate) async fn tool_loop(
@@ -108,15 +134,25 @@ impl Turn<'_> {
         schema: &LoadedSchema,
     ) -> Result<Outcome> {
         let max_attempts = self.inner.config.max_retries + 1;
-        let mut attempts = Attempts::default();
+        let mut progress = Progress {
+            attempts: Attempts::default(),
+            max_attempts,
+            held: None,
+        };
         for _turn in 0..max_attempts + EXTRA_TURNS {
-            let (reply, turn) = self.model_turn(&request).await?;
+            let (reply, turn) = match self.model_turn(&request).await {
+                Ok(turned) => turned,
+                // Reconsidering is optional: a failed call keeps the answer there is.
+                Err(e) if progress.held.is_none() => return Err(e),
+                Err(_) => return self.end(progress, None),
+            };
             if turn.tool_calls.is_empty() {
                 return match turn.text {
+                    Some(text) if progress.held.is_none() && progress.attempts.last.is_none() => {
+                        Ok(Outcome::Reply(text))
+                    }
                     // Words after failed SQL are no answer to a question about the data.
-                    Some(text) if attempts.last.is_some() => Err(attempts.give_up(Some(&text))),
-                    Some(text) => Ok(Outcome::Reply(text)),
-                    None => Err(attempts.give_up(None)),
+                    text => self.end(progress, text.as_deref()),
                 };
             }
             // Calls read from the reply's text are the text: keeping both would show the
@@ -135,34 +171,14 @@ impl Turn<'_> {
                 let result = match (&ran, call.name.as_str()) {
                     (Some(_), _) => String::from("skipped: an earlier call answered"),
                     (None, DESCRIBE_TABLES) => self.describe(schema, call).await,
-                    (None, RUN_SQL) if attempts.repeats_failed(call) => {
-                        // The same SQL again will fail again; more turns only cost time.
-                        attempts.count += 1;
-                        return Err(attempts.give_up(None));
-                    }
-                    (None, RUN_SQL) => {
-                        attempts.count += 1;
-                        attempts.remember(call);
-                        match self.run_sql(schema, call).await? {
-                            SqlRun::Done(done) => {
-                                let message = if self.inner.config.safety.send_rows_to_llm {
-                                    prompt::sql_result_message(&done.rows)
-                                } else {
-                                    prompt::sql_result_summary(&done.rows)
-                                };
-                                ran = Some(done);
-                                message
-                            }
-                            SqlRun::Failed {
-                                failure,
-                                error,
-                                hint,
-                            } => {
-                                attempts.last = Some(failure);
-                                prompt::sql_error_message(&error, hint.as_deref())
-                            }
+                    (None, RUN_SQL) => match self.sql_call(schema, call, &mut progress).await? {
+                        Step::Told(message) => message,
+                        Step::Ran(done, message) => {
+                            ran = Some(done);
+                            message
                         }
-                    }
+                        Step::End => return self.end(progress, None),
+                    },
                     (None, other) => {
                         format!("error: unknown tool `{other}`: use {RUN_SQL} or {DESCRIBE_TABLES}")
                     }
@@ -174,12 +190,84 @@ impl Turn<'_> {
             if let Some(ran) = ran {
                 return Ok(Outcome::Rows(ran));
             }
-            if attempts.count >= max_attempts {
-                return Err(attempts.give_up(None));
+            if progress.attempts.count >= max_attempts {
+                return self.end(progress, None);
             }
             self.status("correcting SQL");
         }
-        Err(attempts.give_up(None))
+        self.end(progress, None)
+    }
+
+    /// One `run_sql` call of the model's: run it, hold a result that left out a number
+    /// the question states (once), and say what the model is told.
+    async fn sql_call(
+        &mut self,
+        schema: &LoadedSchema,
+        call: &ToolCall,
+        progress: &mut Progress,
+    ) -> Result<Step> {
+        if progress.attempts.repeats_failed(call) {
+            // The same SQL again fails again (or, after a reconsidering, stands by the
+            // held result); more turns only cost time.
+            if progress.held.is_none() {
+                progress.attempts.count += 1;
+            }
+            return Ok(Step::End);
+        }
+        progress.attempts.count += 1;
+        progress.attempts.remember(call);
+        let warnings_before = self.response.warnings.len();
+        match self.run_sql(schema, call).await? {
+            SqlRun::Done(done) => {
+                let missed = crate::coverage::missed_numbers(self.question, &done.sql);
+                let reconsider = progress.held.is_none()
+                    && !missed.is_empty()
+                    && progress.attempts.count < progress.max_attempts;
+                if reconsider {
+                    let message = prompt::missed_numbers_message(&done.rows, &missed);
+                    let warnings = self.response.warnings.split_off(warnings_before);
+                    progress.held = Some(Held {
+                        ran: done,
+                        warnings,
+                    });
+                    return Ok(Step::Told(message));
+                }
+                let message = if self.inner.config.safety.send_rows_to_llm {
+                    prompt::sql_result_message(&done.rows)
+                } else {
+                    prompt::sql_result_summary(&done.rows)
+                };
+                Ok(Step::Ran(done, message))
+            }
+            SqlRun::Failed { .. } if progress.held.is_some() => {
+                // The reconsidered query failed: the first one answers.
+                self.response.warnings.truncate(warnings_before);
+                Ok(Step::End)
+            }
+            SqlRun::Failed {
+                failure,
+                error,
+                hint,
+            } => {
+                progress.attempts.last = Some(failure);
+                Ok(Step::Told(prompt::sql_error_message(
+                    &error,
+                    hint.as_deref(),
+                )))
+            }
+        }
+    }
+
+    /// The end of the loop without a new result: the held one, with the warnings its run
+    /// gave, else the failure (with the model's closing words, `reply`).
+    fn end(&mut self, progress: Progress, reply: Option<&str>) -> Result<Outcome> {
+        match progress.held {
+            Some(held) => {
+                self.response.warnings.extend(held.warnings);
+                Ok(Outcome::Rows(held.ran))
+            }
+            None => Err(progress.attempts.give_up(reply)),
+        }
     }
 
     /// One model turn. In `auto` mode, a server that answers tools without a native tool

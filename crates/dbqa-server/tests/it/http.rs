@@ -789,7 +789,7 @@ async fn concurrency_limit_queues_rather_than_fails() {
     let asks = (0..4).map(|i| {
         s.post(
             "/api/query",
-            json!({"question": format!("How many customers are in France? ({i})"),
+            json!({"question": format!("How many customers are in France? (ask {})", char::from(b'a' + i)),
                    "options": {"use_cache": false}}),
         )
     });

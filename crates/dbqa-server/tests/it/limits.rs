@@ -26,7 +26,7 @@ async fn the_concurrency_limit_holds_while_the_model_works() {
     let asks = (0..6).map(|i| {
         http.post(server.url("/api/query"))
             .json(
-                &json!({"question": format!("How many customers are in France? ({i})"),
+                &json!({"question": format!("How many customers are in France? (ask {})", char::from(b'a' + i)),
                           "options": {"use_cache": false}}),
             )
             .send()
