@@ -59,6 +59,7 @@ on_every_backend!(
     foreign_date_function_gets_the_dialects_spelling,
     misqualified_column_repaired_without_a_call,
     join_made_only_for_a_misplaced_column_dropped,
+    left_join_off_the_key_relinked,
     column_a_subquery_reads_joined_at_the_top,
     join_off_its_foreign_key_mended_before_it_runs,
     column_of_an_unjoined_table_joined_without_a_call,

@@ -683,6 +683,25 @@ pub async fn column_a_subquery_reads_joined_at_the_top(db: TestDb) {
     });
 }
 
+/// A left join on a column its table lacks ("customers with no orders" written
+/// `c.order_id = o.id`) follows the key between the tables and keeps the customers
+/// without orders, with no second LLM call.
+pub async fn left_join_off_the_key_relinked(db: TestDb) {
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT c.first_name FROM customers AS c LEFT JOIN orders AS o ON c.order_id = o.id WHERE o.id IS NULL ORDER BY c.first_name",
+        "Which customers have never ordered?",
+    )
+    .await;
+    assert!(
+        sql.contains("LEFT JOIN orders AS o ON o.customer_id = c.id"),
+        "{sql}"
+    );
+    let yardstick = "SELECT first_name FROM customers WHERE id NOT IN (SELECT customer_id FROM orders) ORDER BY first_name";
+    assert!(response.row_count >= 1, "{response:?}");
+    assert_eq!(response.rows, rows_of(&db, yardstick).await);
+}
+
 /// A join of a foreign-key column with the wrong column of the table it references
 /// (`i.order_id = o.customer_id`) runs and returns wrong rows silently: dbqa moves it onto
 /// the key before it runs, with no second call, and says so.

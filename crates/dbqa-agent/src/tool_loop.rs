@@ -1,6 +1,7 @@
 //! The tool loop stage: model turns until SQL runs (or the model replies in words),
 //! feeding guard and database errors back as tool results, at most `max_retries + 1`
-//! SQL attempts.
+//! SQL attempts. A result that left out a number the question states is held while the
+//! model reconsiders it once ([`crate::coverage`]); it answers unless a new query runs.
 
 use std::time::Instant;
 

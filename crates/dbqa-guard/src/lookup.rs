@@ -14,8 +14,9 @@
 //! every row the query read stays, once. Nothing is added when the query's own tables
 //! have the column, when several tables reached so have it or one is reached along
 //! several keys, when a subquery names the column other than as a column of its own
-//! tables (the join lands at the top level, out of the subquery's scope), when the statement has a CTE, a derived table, a set
-//! operation or a bare `*`, or when it reads tables of unknown columns.
+//! tables (the join lands at the top level, out of the subquery's scope), when the
+//! statement has a CTE, a derived table, a set operation or a bare `*`, or when it reads
+//! tables of unknown columns.
 
 use std::ops::ControlFlow;
 

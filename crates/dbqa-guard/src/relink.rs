@@ -5,12 +5,14 @@
 //! after the database said a column does not exist; what it gives goes through
 //! [`Guard::check`](crate::Guard::check) like any other SQL.
 //!
-//! Only the `ON` of an inner join that is one equality of two qualified columns, one of
-//! which its table lacks, changes:
-//! - when one foreign key links the two tables (either way), the join follows it;
+//! Only the `ON` of an inner or left join that is one equality of two qualified columns,
+//! one of which its table lacks, changes:
+//! - when one foreign key links the two tables (either way), the join follows it (the
+//!   left join of "countries with no makers" too);
 //! - when none does and exactly one table the query does not read has a single-column
 //!   key to a unique column of each (a link table: `enrolment_courses(enrolment_id ->
-//!   enrolments, course_id -> courses)`), that table is joined between them.
+//!   enrolments, course_id -> courses)`), that table is joined between them; not for a
+//!   left join, whose unmatched rows an inner link join would drop.
 //!
 //! Nothing changes when the statement reads tables of unknown columns, when the link is
 //! not certain, or when the link table's name is already a qualifier of the statement.
@@ -88,6 +90,10 @@ pub fn relink_join(sql: &str, schema: &Schema) -> Option<Relinked> {
             let Some(plan) = plan(&item.joins[index], &found, schema) else {
                 continue;
             };
+            // A link table joined inside a left join would drop the rows it keeps.
+            if plan.link_join.is_some() && is_left(&item.joins[index]) {
+                continue;
+            }
             let written = on_expression(&item.joins[index])?.to_string();
             let relinked = plan.describe();
             let at = match plan.link_join {
@@ -291,11 +297,13 @@ fn relation_named<'r>(found: &'r [Relation], qualifier: &Ident) -> Option<&'r Re
     named.next().is_none().then_some(relation)
 }
 
-/// The `ON` expression of an inner join.
+/// The `ON` expression of an inner or left join.
 fn on_expression(join: &Join) -> Option<&Expr> {
     match &join.join_operator {
         JoinOperator::Join(JoinConstraint::On(expr))
-        | JoinOperator::Inner(JoinConstraint::On(expr)) => Some(expr),
+        | JoinOperator::Inner(JoinConstraint::On(expr))
+        | JoinOperator::Left(JoinConstraint::On(expr))
+        | JoinOperator::LeftOuter(JoinConstraint::On(expr)) => Some(expr),
         _ => None,
     }
 }
@@ -303,9 +311,18 @@ fn on_expression(join: &Join) -> Option<&Expr> {
 fn on_expression_mut(join: &mut Join) -> Option<&mut Expr> {
     match &mut join.join_operator {
         JoinOperator::Join(JoinConstraint::On(expr))
-        | JoinOperator::Inner(JoinConstraint::On(expr)) => Some(expr),
+        | JoinOperator::Inner(JoinConstraint::On(expr))
+        | JoinOperator::Left(JoinConstraint::On(expr))
+        | JoinOperator::LeftOuter(JoinConstraint::On(expr)) => Some(expr),
         _ => None,
     }
+}
+
+fn is_left(join: &Join) -> bool {
+    matches!(
+        join.join_operator,
+        JoinOperator::Left(_) | JoinOperator::LeftOuter(_)
+    )
 }
 
 fn same(a: &Ident, b: &Ident) -> bool {
@@ -381,6 +398,19 @@ mod tests {
             )
             .as_deref(),
             Some("SELECT c.title FROM enrolments AS e JOIN courses AS c ON e.course_id = c.id")
+        );
+    }
+
+    #[test]
+    fn a_left_join_follows_the_key_too() {
+        assert_eq!(
+            relinked(
+                "SELECT k.name FROM makers AS k LEFT JOIN models AS m ON k.id = m.maker_id WHERE m.id IS NULL"
+            )
+            .as_deref(),
+            Some(
+                "SELECT k.name FROM makers AS k LEFT JOIN models AS m ON m.maker = k.maker_id WHERE m.id IS NULL"
+            )
         );
     }
 
