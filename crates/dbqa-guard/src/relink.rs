@@ -24,6 +24,7 @@ use sqlparser::ast::{
 
 use crate::lookup::{ident, parse_join};
 use crate::requalify::{Relation, Relations};
+use crate::syntax::on_of;
 
 /// A statement whose join now follows the schema's keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +95,7 @@ pub fn relink_join(sql: &str, schema: &Schema) -> Option<Relinked> {
             if plan.link_join.is_some() && is_left(&item.joins[index]) {
                 continue;
             }
-            let written = on_expression(&item.joins[index])?.to_string();
+            let written = on_of(&item.joins[index])?.to_string();
             let relinked = plan.describe();
             let at = match plan.link_join {
                 Some(link_join) => {
@@ -135,7 +136,7 @@ impl Plan {
 /// The repair of `join`, when its condition reads a column its table lacks and the
 /// tables' link is certain.
 fn plan(join: &Join, found: &[Relation], schema: &Schema) -> Option<Plan> {
-    let on = on_expression(join)?;
+    let on = on_of(join)?;
     let Expr::BinaryOp {
         left,
         op: BinaryOperator::Eq,
@@ -267,7 +268,7 @@ fn equality(a: &Ident, x: &str, b: &Ident, y: &str, schema: &Schema) -> Option<E
         ident(y, schema.dialect)
     );
     let join = parse_join(&format!("JOIN placeholder ON {text}"), schema.dialect)?;
-    on_expression(&join).cloned()
+    on_of(&join).cloned()
 }
 
 /// A side of the condition: the relation its qualifier names, and the column.
@@ -297,17 +298,7 @@ fn relation_named<'r>(found: &'r [Relation], qualifier: &Ident) -> Option<&'r Re
     named.next().is_none().then_some(relation)
 }
 
-/// The `ON` expression of an inner or left join.
-fn on_expression(join: &Join) -> Option<&Expr> {
-    match &join.join_operator {
-        JoinOperator::Join(JoinConstraint::On(expr))
-        | JoinOperator::Inner(JoinConstraint::On(expr))
-        | JoinOperator::Left(JoinConstraint::On(expr))
-        | JoinOperator::LeftOuter(JoinConstraint::On(expr)) => Some(expr),
-        _ => None,
-    }
-}
-
+/// [`crate::syntax::on_of`], to be changed.
 fn on_expression_mut(join: &mut Join) -> Option<&mut Expr> {
     match &mut join.join_operator {
         JoinOperator::Join(JoinConstraint::On(expr))

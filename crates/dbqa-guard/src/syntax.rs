@@ -13,6 +13,11 @@ pub(crate) fn select_of(statement: &Statement) -> Option<&Select> {
     let Statement::Query(query) = statement else {
         return None;
     };
+    query_select(query)
+}
+
+/// The query's `SELECT` when it is one select: no CTE, no set operation.
+pub(crate) fn query_select(query: &Query) -> Option<&Select> {
     if query.with.is_some() {
         return None;
     }

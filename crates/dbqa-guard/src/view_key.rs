@@ -11,7 +11,7 @@
 
 use dbqa_core::{Schema, Table};
 use sqlparser::ast::{
-    Expr, GroupByExpr, Query, Select, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins,
+    Expr, GroupByExpr, Select, SelectItem, Statement, TableFactor, TableWithJoins,
 };
 
 /// `view.column` holds `table.table_column`, a unique column of `table`, once per row.
@@ -38,15 +38,7 @@ pub(crate) fn view_key(view: &Table, schema: &Schema) -> Option<ViewKey> {
         Statement::Query(query) => query,
         _ => return None,
     };
-    let Query {
-        body, with: None, ..
-    } = query.as_ref()
-    else {
-        return None;
-    };
-    let SetExpr::Select(select) = body.as_ref() else {
-        return None;
-    };
+    let select = crate::syntax::query_select(query)?;
     let relations = relations(&select.from, schema);
     let (relation, key) = unique_source(select, &relations)?;
     let column = select.projection.iter().find_map(|item| {
