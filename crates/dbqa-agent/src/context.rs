@@ -153,8 +153,8 @@ impl Turn<'_> {
             .collect();
         // The date only when the question counts from it: stated always, it made a small
         // model's SQL for other questions vary from day to day.
-        let today = prompt::today();
-        let dated = crate::relative_time::mentions_relative_time(&self.selection_text());
+        let today = crate::relative_time::mentions_relative_time(&self.selection_text())
+            .then(prompt::today);
         let ctx = PromptContext {
             dialect: schema.schema.dialect,
             schema: &context.text,
@@ -163,7 +163,7 @@ impl Turn<'_> {
             glossary: &context.glossary,
             examples: &examples,
             options: &self.inner.prompt,
-            today: dated.then_some(today.as_str()),
+            today: today.as_deref(),
         };
         let mut messages = std::mem::take(&mut self.history);
         messages.push(Message::user(self.question));

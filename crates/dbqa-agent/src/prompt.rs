@@ -302,9 +302,8 @@ pub fn sql_result_message(rows: &Rows) -> String {
 /// the shape of the result, no value.
 pub fn sql_result_summary(rows: &Rows) -> String {
     format!(
-        "The query ran and returned {}{} row(s) with the columns {}. The values are not shown to you.",
-        rows.len(),
-        if rows.truncated { "+" } else { "" },
+        "The query ran and returned {} with the columns {}. The values are not shown to you.",
+        row_count(rows),
         escape_data(&rows.column_names().join(", ")),
     )
 }
@@ -313,13 +312,18 @@ pub fn sql_result_summary(rows: &Rows) -> String {
 /// states (`missed`): the model is asked once whether the question needs them.
 pub fn missed_numbers_message(rows: &Rows, missed: &[String]) -> String {
     format!(
-        "The query ran and returned {}{} row(s), but it does not use {}, which the question states. \
+        "The query ran and returned {}, but it does not use {}, which the question states. \
          If the question needs it (a filter, a limit), fix the SQL and call {RUN_SQL} again; \
          if not, call {RUN_SQL} again with the same SQL.",
-        rows.len(),
-        if rows.truncated { "+" } else { "" },
+        row_count(rows),
         missed.join(", "),
     )
+}
+
+/// `3 row(s)`, or `50+ row(s)` for a result cut at the row limit.
+fn row_count(rows: &Rows) -> String {
+    let more = if rows.truncated { "+" } else { "" };
+    format!("{}{more} row(s)", rows.len())
 }
 
 /// The tool result after a refused or failed `run_sql`: the error (which may quote

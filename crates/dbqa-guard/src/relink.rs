@@ -18,13 +18,11 @@
 //! not certain, or when the link table's name is already a qualifier of the statement.
 
 use dbqa_core::{Schema, Table};
-use sqlparser::ast::{
-    BinaryOperator, Expr, Ident, Join, JoinConstraint, JoinOperator, SetExpr, Statement,
-};
+use sqlparser::ast::{BinaryOperator, Expr, Ident, Join, JoinOperator, SetExpr, Statement};
 
 use crate::lookup::{ident, parse_join};
 use crate::requalify::{Relation, Relations};
-use crate::syntax::on_of;
+use crate::syntax::{on_of, on_of_mut};
 
 /// A statement whose join now follows the schema's keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +103,7 @@ pub fn relink_join(sql: &str, schema: &Schema) -> Option<Relinked> {
                 None => index,
             };
             let join = item.joins.get_mut(at)?;
-            *on_expression_mut(join)? = plan.condition;
+            *on_of_mut(join)? = plan.condition;
             return Some(Relinked {
                 sql: statement.to_string(),
                 written,
@@ -296,17 +294,6 @@ fn relation_named<'r>(found: &'r [Relation], qualifier: &Ident) -> Option<&'r Re
     let mut named = found.iter().filter(|r| same(&r.qualifier, qualifier));
     let relation = named.next()?;
     named.next().is_none().then_some(relation)
-}
-
-/// [`crate::syntax::on_of`], to be changed.
-fn on_expression_mut(join: &mut Join) -> Option<&mut Expr> {
-    match &mut join.join_operator {
-        JoinOperator::Join(JoinConstraint::On(expr))
-        | JoinOperator::Inner(JoinConstraint::On(expr))
-        | JoinOperator::Left(JoinConstraint::On(expr))
-        | JoinOperator::LeftOuter(JoinConstraint::On(expr)) => Some(expr),
-        _ => None,
-    }
 }
 
 fn is_left(join: &Join) -> bool {

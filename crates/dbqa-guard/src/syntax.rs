@@ -73,6 +73,17 @@ pub(crate) fn on_of(join: &Join) -> Option<&Expr> {
     }
 }
 
+/// [`on_of`], to be changed.
+pub(crate) fn on_of_mut(join: &mut Join) -> Option<&mut Expr> {
+    match &mut join.join_operator {
+        JoinOperator::Join(JoinConstraint::On(on))
+        | JoinOperator::Inner(JoinConstraint::On(on))
+        | JoinOperator::Left(JoinConstraint::On(on))
+        | JoinOperator::LeftOuter(JoinConstraint::On(on)) => Some(on),
+        _ => None,
+    }
+}
+
 /// How often `node` writes a column qualified by `qualifier`.
 pub(crate) fn count_qualified<V: Visit>(node: &V, qualifier: &str) -> usize {
     let mut count = 0;
