@@ -298,6 +298,7 @@ impl AgentBuilder {
                 native_tools_seen: AtomicBool::new(false),
                 examples,
                 file_examples,
+                served_model: tokio::sync::OnceCell::new(),
                 dropped_file_ids: Default::default(),
             }),
         };

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use dbqa_cache::{Caches, keys};
 use dbqa_core::{
-    AgentConfig, Database, ExampleStore, LlmProvider, Schema, SessionStore, ToolMode,
+    AgentConfig, Database, ExampleStore, LlmProvider, ProviderKind, Schema, SessionStore, ToolMode,
     VerifiedExample,
 };
 use dbqa_guard::Guard;
@@ -88,6 +88,8 @@ pub(crate) struct Inner {
     pub(crate) file_examples: Vec<VerifiedExample>,
     /// Ids of the file's examples that stopped working (the file is not rewritten).
     pub(crate) dropped_file_ids: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The one model a local server serves, asked once ([`Inner::served_model`]).
+    pub(crate) served_model: OnceCell<Option<String>>,
 }
 
 /// Milliseconds since `since`.
@@ -96,6 +98,37 @@ pub(crate) fn ms(since: Instant) -> f64 {
 }
 
 impl Inner {
+    /// The model to ask for when the configuration names none and the provider is a
+    /// local server (OpenAI-compatible or Ollama) that serves exactly one: its name, so
+    /// that responses report the model that answered and Ollama finds it. Asked once;
+    /// `None` (the provider's default name) when the server cannot say.
+    pub(crate) async fn served_model(&self) -> Option<&str> {
+        let model = &self.config.model;
+        let configured = model.fast_model.is_some()
+            || model.balanced_model.is_some()
+            || model.complex_model.is_some();
+        let local = matches!(
+            model.provider,
+            Some(ProviderKind::OpenAiCompatible | ProviderKind::Ollama)
+        );
+        if configured || !local {
+            return None;
+        }
+        self.served_model
+            .get_or_init(|| async {
+                match self.llm.served_models().await {
+                    Ok(models) if models.len() == 1 => models.into_iter().next(),
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "the LLM server does not list its models");
+                        None
+                    }
+                }
+            })
+            .await
+            .as_deref()
+    }
+
     /// The tool mode to use now: the configured one, or `text` once `auto` found that the
     /// server does not make tool calls.
     pub(crate) fn tool_mode(&self) -> ToolMode {

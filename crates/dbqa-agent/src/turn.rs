@@ -161,7 +161,7 @@ impl<'a> Turn<'a> {
         }
         self.load_history().await?;
         let schema = self.inner.load_schema(&mut self.timings).await?;
-        self.choose_model(&schema);
+        self.choose_model(&schema).await;
         let examples = self.verified_examples(&schema).await;
         if let Some(outcome) = self.answer_from_verified_example(&examples).await? {
             return self.finish(outcome).await;
@@ -232,9 +232,13 @@ impl<'a> Turn<'a> {
         Ok(())
     }
 
-    /// The model for this question, and with it the LLM-response cache key.
-    fn choose_model(&mut self, schema: &LoadedSchema) {
-        let (_, model) = dbqa_llm::choose_model(&self.inner.config.model, self.question);
+    /// The model for this question (the configured tier's, else the one a local server
+    /// serves), and with it the LLM-response cache key.
+    async fn choose_model(&mut self, schema: &LoadedSchema) {
+        let model = match self.inner.served_model().await {
+            Some(served) => served.to_string(),
+            None => dbqa_llm::choose_model(&self.inner.config.model, self.question).1,
+        };
         self.llm_key = Some(keys::llm_key(
             self.question,
             &schema.fingerprint,

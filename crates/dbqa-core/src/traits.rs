@@ -126,6 +126,13 @@ pub trait LlmProvider: Send + Sync {
 
     /// Sends a request and streams the answer as it is written.
     async fn chat_stream(&self, request: &ChatRequest) -> Result<ChatStream, LlmError>;
+
+    /// The models the server says it serves (an OpenAI-compatible `GET /models`), so that
+    /// a server with one model is asked for it by name when none is configured. Empty
+    /// when the provider cannot tell.
+    async fn served_models(&self) -> Result<Vec<String>, LlmError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Counters of a cache store.

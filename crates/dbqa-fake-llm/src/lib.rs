@@ -142,6 +142,8 @@ struct Shared {
     /// Requests being answered now, and the most there ever were at once.
     in_flight: usize,
     max_in_flight: usize,
+    /// What `GET …/models` lists; `None` answers it 404.
+    models: Option<Vec<String>>,
 }
 
 /// Counts a request in flight until dropped.
@@ -240,6 +242,14 @@ impl FakeLlm {
         self
     }
 
+    /// Lists `models` at `GET …/models` (the OpenAI-compatible listing); without this
+    /// call that path answers 404, as servers without a listing do. Not a recorded
+    /// request.
+    pub fn serve_models(&self, models: &[&str]) -> &Self {
+        lock(&self.state).models = Some(models.iter().map(|m| m.to_string()).collect());
+        self
+    }
+
     /// Scripted replies not yet served.
     pub fn remaining(&self) -> usize {
         lock(&self.state).script.len()
@@ -285,6 +295,9 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
+    if path.ends_with("/models") {
+        return models_listing(&state);
+    }
     let wire = if path.ends_with("/chat/completions") {
         Wire::OpenAi
     } else if path.ends_with("/messages") {
@@ -391,6 +404,24 @@ async fn handle(
             );
             response
         }
+    }
+}
+
+/// `GET …/models`: the models [`FakeLlm::serve_models`] set, else 404.
+fn models_listing(state: &SharedState) -> Response {
+    match &lock(state).models {
+        Some(models) => {
+            let data: Vec<Value> = models
+                .iter()
+                .map(|id| serde_json::json!({"id": id, "object": "model", "owned_by": "fake"}))
+                .collect();
+            let body = serde_json::json!({"object": "list", "data": data}).to_string();
+            json_response(StatusCode::OK, body, None)
+        }
+        None => plain(
+            StatusCode::NOT_FOUND,
+            String::from("dbqa-fake-llm lists no models (FakeLlm::serve_models)"),
+        ),
     }
 }
 

@@ -294,6 +294,43 @@ impl Transport {
         }
     }
 
+    /// GETs `path` once, within `limit`, and reads its JSON body: no retries, since what
+    /// it asks is optional.
+    pub(crate) async fn get_json(
+        &self,
+        path: &str,
+        headers: &HeaderMap,
+        limit: Duration,
+    ) -> Result<Value, LlmError> {
+        self.attempts.fetch_add(1, Ordering::Relaxed);
+        let sent = self
+            .client
+            .get(self.endpoint(path))
+            .headers(headers.clone())
+            .timeout(limit.min(self.options.request_timeout))
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) if e.is_timeout() => return Err(self.timeout()),
+            Err(e) => {
+                return Err(LlmError::Connection {
+                    provider: self.provider.clone(),
+                    endpoint: dbqa_core::redact_url(&self.options.base_url),
+                    message: self.scrub(&error_chain(&e)),
+                });
+            }
+        };
+        if !response.status().is_success() {
+            return Err(LlmError::BadRequest {
+                provider: self.provider.clone(),
+                status: response.status().as_u16(),
+                message: format!("GET {path} is not served"),
+            });
+        }
+        self.read_json(response).await
+    }
+
     /// Reads a complete JSON body.
     pub(crate) async fn read_json(&self, response: reqwest::Response) -> Result<Value, LlmError> {
         let bytes = response.bytes().await.map_err(|e| {

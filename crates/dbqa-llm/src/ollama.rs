@@ -50,4 +50,8 @@ impl LlmProvider for OllamaProvider {
     async fn chat_stream(&self, request: &ChatRequest) -> Result<ChatStream, LlmError> {
         self.inner.chat_stream(request).await
     }
+
+    async fn served_models(&self) -> Result<Vec<String>, LlmError> {
+        self.inner.served_models().await
+    }
 }

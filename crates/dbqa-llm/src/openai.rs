@@ -179,6 +179,33 @@ impl LlmProvider for OpenAiProvider {
             StreamDecoder::default(),
         ))
     }
+
+    async fn served_models(&self) -> Result<Vec<String>, LlmError> {
+        let value = self
+            .transport
+            .get_json("/models", &self.headers(), MODELS_LIMIT)
+            .await?;
+        Ok(model_ids(&value))
+    }
+}
+
+/// How long the optional `GET /models` may take.
+const MODELS_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The `id` of each entry of a `GET /models` answer (`{"data": [{"id": …}, …]}`).
+fn model_ids(value: &Value) -> Vec<String> {
+    value
+        .get("data")
+        .and_then(Value::as_array)
+        .map(|models| {
+            models
+                .iter()
+                .filter_map(|m| m.get("id").and_then(Value::as_str))
+                .filter(|id| !id.trim().is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn message_json(message: &Message) -> Value {

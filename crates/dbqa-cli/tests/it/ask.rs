@@ -421,3 +421,46 @@ async fn chart_is_written_as_svg_or_png() {
     assert!(err.contains(".svg or .png"), "{err}");
     assert_eq!(fake.request_count(), requests);
 }
+
+/// A local server that serves one model (llama.cpp, a one-model Ollama) is asked for it
+/// by name when no model is configured, and the answer reports the model that answered;
+/// a server listing several, or a configured model, leaves the configured name.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_one_model_a_local_server_serves_is_asked_for() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    let question = ["ask", "How many customers are there?", "--format", "json"];
+    let count = || run_sql("SELECT COUNT(*) AS n FROM customers", Some("There are {n}."));
+
+    fake.serve_models(&["qwen2.5-coder-1.5b-instruct"]);
+    fake.push(count());
+    let (code, out, err) = ask(home.path(), &fake, &question);
+    assert_eq!(code, 0, "{err}");
+    let response: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(response["model"], "qwen2.5-coder-1.5b-instruct");
+    assert_eq!(
+        fake.last_request().unwrap().model(),
+        "qwen2.5-coder-1.5b-instruct"
+    );
+
+    fake.serve_models(&["coder", "embedder"]);
+    fake.push(count());
+    let (code, out, err) = ask(home.path(), &fake, &question);
+    assert_eq!(code, 0, "{err}");
+    let response: Value = serde_json::from_str(&out).unwrap();
+    let asked = fake.last_request().unwrap().model().to_string();
+    assert!(!["coder", "embedder"].contains(&asked.as_str()), "{asked}");
+    assert_eq!(response["model"], asked.as_str());
+
+    fake.serve_models(&["qwen2.5-coder-1.5b-instruct"]);
+    fake.push(count());
+    let output = dbqa(home.path())
+        .env("LLM_BASE_URL", fake.base_url())
+        .env("MODEL_STRATEGY", "fixed")
+        .env("BALANCED_MODEL", "chosen-model")
+        .args(question)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(fake.last_request().unwrap().model(), "chosen-model");
+}

@@ -269,3 +269,25 @@ async fn tool_choice_is_mapped() {
         }
     }
 }
+
+#[tokio::test]
+async fn served_models_are_read_from_the_listing() {
+    for kind in KINDS {
+        let fake = FakeLlm::start().await;
+        let provider = subject(kind, &fake);
+        // No listing (llama.cpp builds without one, most proxies): an error, no panic.
+        let unlisted = provider.llm().served_models().await;
+        match kind {
+            Kind::Anthropic => assert_eq!(unlisted.unwrap(), Vec::<String>::new()),
+            _ => assert!(unlisted.is_err(), "{kind}: {unlisted:?}"),
+        }
+        fake.serve_models(&["qwen2.5-coder-1.5b", "nomic-embed"]);
+        let listed = provider.llm().served_models().await.unwrap();
+        match kind {
+            Kind::Anthropic => assert!(listed.is_empty(), "{kind}: {listed:?}"),
+            _ => assert_eq!(listed, ["qwen2.5-coder-1.5b", "nomic-embed"], "{kind}"),
+        }
+        // The listing is not a chat request.
+        assert_eq!(fake.request_count(), 0, "{kind}");
+    }
+}
