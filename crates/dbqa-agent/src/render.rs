@@ -66,6 +66,9 @@ pub enum SchemaFormat {
     /// `CREATE TABLE` statements with up to three example rows, the form models such as
     /// Qwen2.5-Coder were evaluated with.
     CreateTable,
+    /// `CREATE TABLE` statements without example rows: the form of the schema a plain
+    /// script shows, with sample values as comments.
+    CreateTableBare,
 }
 
 /// A table in `CREATE TABLE` form, sample values as comments and `rows` below it.

@@ -60,7 +60,7 @@ pub(crate) struct Setup {
     /// Settings over dbqa's defaults for the `default` preset (`--env NAME=VALUE`), for
     /// measuring one setting against another.
     pub(crate) env: Vec<(String, String)>,
-    /// `--schema-format compact|create`.
+    /// `--schema-format compact|create|create-bare`.
     #[serde(skip)]
     pub(crate) format: SchemaFormat,
     /// `--prompt-without rule,rule`: rules left out of the system prompt.
@@ -578,7 +578,8 @@ fn parse(args: &[String]) -> Result<Args> {
                 out.setup.format = match super::value(&mut it, arg)?.as_str() {
                     "compact" => SchemaFormat::Compact,
                     "create" => SchemaFormat::CreateTable,
-                    other => bail!("--schema-format is compact or create, not `{other}`"),
+                    "create-bare" => SchemaFormat::CreateTableBare,
+                    other => bail!("--schema-format is compact, create or create-bare, not `{other}`"),
                 }
             }
             "--prompt-without" => {

@@ -28,7 +28,7 @@ const USAGE: &str = "usage: cargo xtask eval linking [--data DIR] [--union] [--m
                                 [--config default|baseline|both] [--name NAME]
                                 [--set dev|tuning|report|paraphrases|demo-shop|demo-shop-tuning]
                                 [--sample N] [--questions I,J,…]
-                                [--schema-format compact|create] [--prompt-without RULE,…]
+                                [--schema-format compact|create|create-bare] [--prompt-without RULE,…]
                                 [--examples none|loo] [--glossary demo|none|FILE] [--env NAME=VALUE]";
 
 /// Runs `cargo xtask eval …`.
