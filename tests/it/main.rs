@@ -70,6 +70,7 @@ on_every_backend!(
     view_column_reached_along_the_views_key,
     invented_table_gives_way_to_the_real_column,
     repairs_chain_until_the_query_runs,
+    nested_aggregate_computed_in_two_steps,
     repeated_failing_sql_stops,
     edited_sql_answers_the_turn,
     verified_examples_answer_and_teach,

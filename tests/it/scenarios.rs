@@ -1129,3 +1129,21 @@ pub async fn verified_examples_answer_and_teach(db: TestDb) {
             .is_ok_and(|removed| !removed)
     );
 }
+
+/// An aggregate of an aggregate, which every database refuses (`AVG(COUNT(…))`), runs as
+/// the two steps it means with no correction turn: per the query's own groups, or, with
+/// none, per the key of its table to the table the question names ("in an order").
+pub async fn nested_aggregate_computed_in_two_steps(db: TestDb) {
+    let question = "On average, how many different products are in an order?";
+    let per_order = "SELECT AVG(n) AS n FROM (SELECT COUNT(DISTINCT product_id) AS n FROM order_items GROUP BY order_id) AS t";
+    for model_sql in [
+        "SELECT AVG(COUNT(DISTINCT product_id)) AS n FROM order_items GROUP BY order_id",
+        "SELECT AVG(COUNT(DISTINCT i.product_id)) AS n FROM order_items AS i",
+    ] {
+        let (response, sql) = repaired_in_one_call(&db, model_sql, question).await;
+        assert!(sql.contains("AS per_group"), "{sql}");
+        assert_eq!(response.row_count, 1, "{response:?}");
+        assert_eq!(response.rows, rows_of(&db, per_order).await, "{sql}");
+        assert_warned(&response, |w| w.contains("aggregate of an aggregate"));
+    }
+}

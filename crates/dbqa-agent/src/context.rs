@@ -276,11 +276,13 @@ impl View<'_> {
             let text = match pruned.iter().find(|(p, _)| *p == i) {
                 Some((_, text)) => text.clone(),
                 None => match self.format {
-                    SchemaFormat::CreateTable | SchemaFormat::CreateTableBare => render_create_table(
-                        table,
-                        self.samples(),
-                        self.examples.get(&table.name.to_lowercase()),
-                    ),
+                    SchemaFormat::CreateTable | SchemaFormat::CreateTableBare => {
+                        render_create_table(
+                            table,
+                            self.samples(),
+                            self.examples.get(&table.name.to_lowercase()),
+                        )
+                    }
                     _ => render_table(table, self.samples()),
                 },
             };

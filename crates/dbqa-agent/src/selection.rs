@@ -393,6 +393,36 @@ impl Term {
     }
 }
 
+/// The tables whose name the question uses: every word of the name (`order`, `items`)
+/// matched by a word of the question with the same stem or a shared synonym set
+/// (`vocalists` names `singer`).
+pub(crate) fn tables_named<'s>(schema: &'s Schema, question: &str) -> Vec<&'s str> {
+    let lexicon = lexicon();
+    let meaning = |word: &str| {
+        let stem = lexicon.stem(word);
+        let sets = lexicon.sets(&stem);
+        (stem, sets)
+    };
+    let asked: Vec<(String, Vec<u32>)> = split_words(question)
+        .iter()
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .map(|w| meaning(w))
+        .collect();
+    schema
+        .tables
+        .iter()
+        .filter(|table| {
+            let words = split_words(&table.name);
+            !words.is_empty()
+                && words.iter().all(|word| {
+                    let (stem, sets) = meaning(word);
+                    asked.iter().any(|(s, q)| *s == stem || meet(&sets, q))
+                })
+        })
+        .map(|table| table.name.as_str())
+        .collect()
+}
+
 /// Whether two sorted lists share an element.
 fn meet(a: &[u32], b: &[u32]) -> bool {
     let (mut i, mut j) = (0, 0);

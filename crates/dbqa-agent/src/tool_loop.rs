@@ -374,11 +374,17 @@ impl Turn<'_> {
         // it is mended before the query runs, and the response says so.
         let rejoined = dbqa_guard::rejoin_foreign_keys(sql, &schema.schema);
         let sql = rejoined.as_ref().map_or(sql, |r| r.sql.as_str());
+        // An aggregate of an aggregate, which every database refuses, is written out as
+        // the two steps it means.
+        let named = crate::selection::tables_named(&schema.schema, self.question);
+        let unnested = dbqa_guard::unnest_aggregates(sql, &schema.schema, &named);
+        let sql = unnested.as_ref().map_or(sql, |u| u.sql.as_str());
         let first = self
             .check_and_execute(schema, sql, template.clone())
             .await?;
         if matches!(first, SqlRun::Done(_)) {
             self.warn_rejoined(rejoined.as_ref());
+            self.warn_unnested(unnested.as_ref());
         }
         let SqlRun::Failed {
             failure: Failure::Execution(error),
@@ -402,6 +408,7 @@ impl Turn<'_> {
             {
                 SqlRun::Done(done) => {
                     self.warn_rejoined(rejoined.as_ref());
+                    self.warn_unnested(unnested.as_ref());
                     self.response.warnings.extend(warnings);
                     return Ok(SqlRun::Done(done));
                 }
@@ -424,6 +431,21 @@ impl Turn<'_> {
                 change.written, change.key, change.repaired
             ));
         }
+    }
+
+    /// Says in the response that dbqa computed a nested aggregate in two steps.
+    fn warn_unnested(&mut self, unnested: Option<&dbqa_guard::Unnested>) {
+        let Some(unnested) = unnested else {
+            return;
+        };
+        self.response.warnings.push(match &unnested.grouped_by {
+            Some(per) => format!(
+                "an aggregate of an aggregate needs groups: dbqa computed the inner one per `{per}` first"
+            ),
+            None => String::from(
+                "an aggregate of an aggregate: dbqa computed the inner one per group first",
+            ),
+        });
     }
 
     /// One statement through the guard and the database.

@@ -82,6 +82,7 @@ mod syntax;
 mod testutil;
 mod translate;
 mod unjoin;
+mod unnest;
 mod verdict;
 mod view_key;
 mod walk;
@@ -95,6 +96,7 @@ pub use relink::{Relinked, relink_join};
 pub use requalify::{Requalified, requalify_columns};
 pub use translate::{Translated, translate_functions};
 pub use unjoin::{Unjoined, drop_missing_join};
+pub use unnest::{Unnested, unnest_aggregates};
 pub use verdict::{
     Accepted, Finding, Outcome, Rejection, StatementKind, Verdict, Violation, Warning,
 };

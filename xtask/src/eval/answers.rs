@@ -579,7 +579,9 @@ fn parse(args: &[String]) -> Result<Args> {
                     "compact" => SchemaFormat::Compact,
                     "create" => SchemaFormat::CreateTable,
                     "create-bare" => SchemaFormat::CreateTableBare,
-                    other => bail!("--schema-format is compact, create or create-bare, not `{other}`"),
+                    other => {
+                        bail!("--schema-format is compact, create or create-bare, not `{other}`")
+                    }
                 }
             }
             "--prompt-without" => {

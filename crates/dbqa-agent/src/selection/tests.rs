@@ -217,3 +217,21 @@ fn boosts_from_other_signals_add_to_the_score() {
     assert_eq!(selection.names(), ["t_c"]);
     assert!(selection.tables[0].reason.contains("glossary"));
 }
+
+#[test]
+fn tables_are_named_by_every_word_of_their_name() {
+    let schema = named(&["orders", "order_items", "products", "customers", "singer"]);
+    let check = |question: &str, expect: &[&str]| {
+        assert_eq!(tables_named(&schema, question), expect, "{question}");
+    };
+    check(
+        "On average, how many different products are in an order?",
+        &["orders", "products"],
+    );
+    check(
+        "How many items does each order have?",
+        &["orders", "order_items"],
+    );
+    check("How many vocalists are there?", &["singer"]);
+    check("What is the average age?", &[]);
+}

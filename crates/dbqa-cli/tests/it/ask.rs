@@ -430,7 +430,12 @@ async fn the_one_model_a_local_server_serves_is_asked_for() {
     let home = tempfile::tempdir().unwrap();
     let fake = FakeLlm::start().await;
     let question = ["ask", "How many customers are there?", "--format", "json"];
-    let count = || run_sql("SELECT COUNT(*) AS n FROM customers", Some("There are {n}."));
+    let count = || {
+        run_sql(
+            "SELECT COUNT(*) AS n FROM customers",
+            Some("There are {n}."),
+        )
+    };
 
     fake.serve_models(&["qwen2.5-coder-1.5b-instruct"]);
     fake.push(count());
