@@ -259,7 +259,6 @@ fn prompt(schema: &str, hints: &[String]) -> String {
         schema,
         templates: true,
         hints,
-        glossary: &[],
         examples: &[],
         options: &PromptOptions::default(),
         today: None,
