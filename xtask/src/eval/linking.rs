@@ -109,6 +109,9 @@ struct Report {
     overall: Summary,
     per_database: BTreeMap<String, Summary>,
     skipped: Vec<String>,
+    /// The value hints of each question that got any, by set index: what the prompt
+    /// claims the question mentions, to read for precision.
+    hinted: BTreeMap<usize, Vec<String>>,
     misses: Vec<QuestionResult>,
 }
 
@@ -236,6 +239,11 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         overall,
         per_database,
         skipped,
+        hinted: results
+            .iter()
+            .filter(|r| !r.hints.is_empty())
+            .map(|r| (r.index, r.hints.clone()))
+            .collect(),
         misses: results
             .into_iter()
             .filter(|r| !r.missing.is_empty())
