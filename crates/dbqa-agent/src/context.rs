@@ -160,15 +160,13 @@ impl Turn<'_> {
             schema: &context.text,
             templates,
             hints: &context.hints,
+            glossary: &context.glossary,
             examples: &examples,
             options: &self.inner.prompt,
             today: today.as_deref(),
         };
         let mut messages = std::mem::take(&mut self.history);
-        messages.push(Message::user(prompt::question_with_terms(
-            self.question,
-            &context.glossary,
-        )));
+        messages.push(Message::user(self.question));
         let mut request = ChatRequest::new(&self.model, messages);
         request.system = Some(prompt::system_prompt(&ctx));
         request.tools = prompt::tools_for(templates, !context.whole_schema);

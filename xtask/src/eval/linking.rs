@@ -267,6 +267,7 @@ fn prompt(schema: &str, hints: &[String]) -> String {
         schema,
         templates: true,
         hints,
+        glossary: &[],
         examples: &[],
         options: &PromptOptions::default(),
         today: None,

@@ -4,7 +4,7 @@
 
 use dbqa_agent::context::{ContextSettings, schema_context};
 use dbqa_agent::glossary::Glossary;
-use dbqa_agent::prompt::{PromptContext, PromptOptions, question_with_terms, system_prompt, today};
+use dbqa_agent::prompt::{PromptContext, PromptOptions, system_prompt, today};
 use dbqa_agent::render::SchemaFormat;
 use dbqa_agent::selection::{SchemaTerms, ScoredTable};
 use dbqa_agent::values::ValueIndex;
@@ -80,6 +80,7 @@ pub(crate) async fn run(args: TablesArgs) -> Result<u8, Failure> {
             schema: text,
             templates: true,
             hints: &context.hints,
+            glossary: &context.glossary,
             examples: &[],
             options: &options,
             today: Some(&today),
@@ -112,9 +113,7 @@ pub(crate) async fn run(args: TablesArgs) -> Result<u8, Failure> {
         whole_schema: context.whole_schema,
         value_hints: &context.hints,
         glossary: &context.glossary,
-        // The glossary terms the question uses follow it in the user message.
-        prompt_tokens: count(&prompt(&context.text))
-            + count(&question_with_terms(&args.question, &context.glossary)),
+        prompt_tokens: count(&prompt(&context.text)),
         full_schema_prompt_tokens: count(&prompt(&whole.text)),
     };
     if args.json {
