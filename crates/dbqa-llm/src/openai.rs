@@ -189,8 +189,9 @@ impl LlmProvider for OpenAiProvider {
     }
 }
 
-/// How long the optional `GET /models` may take.
-const MODELS_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long the optional `GET /models` may take: a one-slot server busy with another
+/// request answers it late, and then the default name is used rather than waiting.
+const MODELS_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The `id` of each entry of a `GET /models` answer (`{"data": [{"id": …}, …]}`).
 fn model_ids(value: &Value) -> Vec<String> {
