@@ -90,32 +90,9 @@ pub fn unnest_aggregates(sql: &str, schema: &Schema, named_tables: &[&str]) -> O
     if select.distinct.is_some() || select.top.is_some() || select.into.is_some() {
         return None;
     }
+    let (projection, outer_items) = split_projection(&select.projection)?;
     let mut inner = select.clone();
-    let mut outer_items = Vec::with_capacity(select.projection.len());
-    inner.projection.clear();
-    for (index, item) in select.projection.iter().enumerate() {
-        let (expr, alias) = match item {
-            SelectItem::UnnamedExpr(expr) => (expr, None),
-            SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias)),
-            _ => return None,
-        };
-        let (outer, nested) = nested_aggregate(expr)?;
-        let value = Ident::new(format!("value_{}", index + 1));
-        inner.projection.push(SelectItem::ExprWithAlias {
-            expr: nested.clone(),
-            alias: value.clone(),
-        });
-        let mut outer = outer.clone();
-        set_only_argument(
-            &mut outer,
-            Expr::CompoundIdentifier(vec![Ident::new(PER_GROUP), value]),
-        );
-        let outer = Expr::Function(outer);
-        outer_items.push(match alias {
-            Some(alias) => format!("{outer} AS {alias}"),
-            None => outer.to_string(),
-        });
-    }
+    inner.projection = projection;
     let grouped_by = match &inner.group_by {
         GroupByExpr::Expressions(exprs, modifiers) if !exprs.is_empty() => {
             if !modifiers.is_empty() {
@@ -137,6 +114,38 @@ pub fn unnest_aggregates(sql: &str, schema: &Schema, named_tables: &[&str]) -> O
     // What is returned must parse as one statement again.
     crate::guard::parse(&sql, dialect).ok()?;
     Some(Unnested { sql, grouped_by })
+}
+
+/// The select's result columns split in two: the inner aggregates, named `value_N`, for
+/// the derived table; the outer ones over `per_group.value_N`, with their aliases, for
+/// the query around it. `None` unless every column is an aggregate of an aggregate.
+fn split_projection(projection: &[SelectItem]) -> Option<(Vec<SelectItem>, Vec<String>)> {
+    let mut inner = Vec::with_capacity(projection.len());
+    let mut outer_items = Vec::with_capacity(projection.len());
+    for (index, item) in projection.iter().enumerate() {
+        let (expr, alias) = match item {
+            SelectItem::UnnamedExpr(expr) => (expr, None),
+            SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias)),
+            _ => return None,
+        };
+        let (outer, nested) = nested_aggregate(expr)?;
+        let value = Ident::new(format!("value_{}", index + 1));
+        inner.push(SelectItem::ExprWithAlias {
+            expr: nested.clone(),
+            alias: value.clone(),
+        });
+        let mut outer = outer.clone();
+        set_only_argument(
+            &mut outer,
+            Expr::CompoundIdentifier(vec![Ident::new(PER_GROUP), value]),
+        );
+        let outer = Expr::Function(outer);
+        outer_items.push(match alias {
+            Some(alias) => format!("{outer} AS {alias}"),
+            None => outer.to_string(),
+        });
+    }
+    Some((inner, outer_items))
 }
 
 /// `expr` as an aggregate call whose one argument is another aggregate call: both.
