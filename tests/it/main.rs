@@ -64,6 +64,7 @@ on_every_backend!(
     join_off_its_foreign_key_mended_before_it_runs,
     column_of_an_unjoined_table_joined_without_a_call,
     glossary_term_outranks_a_value_hint,
+    glossary_rule_holds_whatever_the_model_wrote,
     aliased_table_written_by_its_name_repaired,
     join_through_the_link_table_repaired,
     table_named_but_never_read_is_joined,

@@ -903,6 +903,70 @@ pub async fn glossary_term_outranks_a_value_hint(db: TestDb) {
     assert!(!prompt.contains("orders.status = 'shipped'"), "{prompt}");
 }
 
+/// A glossary rule (`| where orders: status <> 'cancelled'`) holds whatever the model
+/// wrote: added to a query for a question that uses its term and leaves the status open,
+/// with a warning and no second call; not to one that picks its own statuses, nor to a
+/// question that does not use the term.
+pub async fn glossary_rule_holds_whatever_the_model_wrote(db: TestDb) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("terms.glossary");
+    std::fs::write(
+        &file,
+        "revenue = order_items : quantity * unit_price | where orders: status <> 'cancelled'\n",
+    )
+    .expect("glossary written");
+    let path = file.display().to_string();
+    let per_customer = "SELECT o.customer_id, SUM(i.quantity * p.unit_price) AS revenue FROM orders AS o JOIN order_items AS i ON i.order_id = o.id JOIN products AS p ON p.id = i.product_id";
+    let grouped = "GROUP BY o.customer_id ORDER BY o.customer_id";
+    let ask = |question: &'static str, sql: String| {
+        let path = path.clone();
+        let db = &db;
+        async move {
+            let fake = FakeLlm::start().await;
+            fake.push(run_sql(&sql, None));
+            let agent = agent(db, &fake, &[("SCHEMA_GLOSSARY", path.as_str())]).await;
+            let response = agent.query(question).await.expect("answered");
+            assert_eq!(response.llm_calls, 1);
+            response
+        }
+    };
+
+    let response = ask(
+        "What revenue did each customer bring?",
+        format!("{per_customer} {grouped}"),
+    )
+    .await;
+    let sql = response.sql.clone().unwrap_or_default();
+    assert!(sql.contains("WHERE o.status <> 'cancelled'"), "{sql}");
+    assert_warned(&response, |w| w.contains("o.status <> 'cancelled'"));
+    let kept = format!("{per_customer} WHERE o.status <> 'cancelled' {grouped}");
+    assert_eq!(response.rows, rows_of(&db, &kept).await);
+    assert_ne!(
+        response.rows,
+        rows_of(&db, &format!("{per_customer} {grouped}")).await,
+        "the fixture's cancelled order changes the revenue"
+    );
+
+    let own = format!("{per_customer} WHERE o.status = 'cancelled' {grouped}");
+    let response = ask("What revenue did cancelled orders lose?", own.clone()).await;
+    assert!(
+        !response.sql.clone().unwrap_or_default().contains("<>"),
+        "{response:?}"
+    );
+    assert_eq!(response.rows, rows_of(&db, &own).await);
+    assert!(response.warnings.is_empty(), "{:?}", response.warnings);
+
+    let response = ask(
+        "How many orders did each customer place?",
+        String::from("SELECT customer_id, COUNT(*) AS n FROM orders GROUP BY customer_id"),
+    )
+    .await;
+    assert!(
+        !response.sql.clone().unwrap_or_default().contains("status"),
+        "{response:?}"
+    );
+}
+
 /// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, SQLite's
 /// `strftime` on MySQL) runs as the dialect's exact equivalent with no second call, and
 /// counts what the native spelling counts. On MySQL, SQLite's `julianday`, which has no

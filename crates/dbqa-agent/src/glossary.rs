@@ -12,10 +12,22 @@
 //! VIP customer = customers : a customer with more than 10 orders
 //! ```
 //!
+//! A rule that always holds when the term is used follows its description as
+//! `| where TABLE: CONDITION`, the condition on the table's columns written unqualified;
+//! dbqa writes it into every select of the query that reads the table and does not
+//! already constrain those columns ([`dbqa_guard::apply_filters`]), since a small model
+//! reads such a rule in the prompt and still leaves it out:
+//!
+//! ```text
+//! revenue = order_items : quantity * unit_price | where orders: status <> 'cancelled'
+//! ```
+//!
 //! Terms match by stems, so `late` also matches "lateness" no more than a stemmer allows,
 //! and a term of several words matches when the question holds all of them.
 
 use std::path::Path;
+
+use dbqa_guard::TableFilter;
 
 use crate::lexicon::{lexicon, split_words};
 
@@ -30,6 +42,8 @@ pub struct GlossaryEntry {
     pub column: Option<String>,
     /// What it means, as the prompt shows it.
     pub description: String,
+    /// The rules that hold whenever the term is used (`| where orders: status <> 'cancelled'`).
+    pub filters: Vec<TableFilter>,
     stems: Vec<String>,
 }
 
@@ -41,7 +55,9 @@ pub struct Glossary {
 
 /// A glossary line that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("SCHEMA_GLOSSARY line {line}: {message} (expected `term = table[.column] : description`)")]
+#[error(
+    "SCHEMA_GLOSSARY line {line}: {message} (expected `term = table[.column] : description [| where table: condition]`)"
+)]
 pub struct GlossaryError {
     /// The 1-based line number.
     pub line: usize,
@@ -90,11 +106,17 @@ impl Glossary {
                 Some((t, c)) => (t.trim().to_string(), Some(c.trim().to_string())),
                 None => (target.to_string(), None),
             };
+            let mut parts = description.split('|');
+            let description = parts.next().unwrap_or_default().trim().to_string();
+            let filters = parts
+                .map(|part| parse_filter(part).map_err(|message| error(&message)))
+                .collect::<Result<Vec<_>, _>>()?;
             entries.push(GlossaryEntry {
                 term: term.to_string(),
                 table,
                 column,
-                description: description.trim().to_string(),
+                description,
+                filters,
                 stems: stems_of(term),
             });
         }
@@ -110,10 +132,33 @@ impl Glossary {
             .collect()
     }
 
+    /// The rules of the entries the question uses, each once.
+    pub fn filters_for(&self, question: &str) -> Vec<TableFilter> {
+        let mut out: Vec<TableFilter> = Vec::new();
+        for filter in self.matching(question).into_iter().flat_map(|e| &e.filters) {
+            if !out.contains(filter) {
+                out.push(filter.clone());
+            }
+        }
+        out
+    }
+
     /// Whether there are no entries.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// One `where TABLE: CONDITION` part of a line.
+fn parse_filter(part: &str) -> Result<TableFilter, String> {
+    let rule = part.trim();
+    let body = rule
+        .strip_prefix("where ")
+        .ok_or_else(|| format!("`| {rule}` should read `| where table: condition`"))?;
+    let (table, condition) = body
+        .split_once(':')
+        .ok_or_else(|| format!("`| {rule}` has no `:` after its table"))?;
+    TableFilter::new(table, condition)
 }
 
 impl GlossaryEntry {
@@ -197,5 +242,56 @@ mod tests {
         let error = Glossary::parse("revenue = t\njust words\n").unwrap_err();
         assert_eq!(error.line, 2);
         assert!(error.to_string().contains("SCHEMA_GLOSSARY line 2"));
+    }
+
+    #[test]
+    fn rules_follow_the_description_and_apply_to_questions_using_the_term() {
+        let glossary = Glossary::parse(
+            "revenue = order_items : after discount | where orders: status <> 'cancelled' \
+             | where order_totals: status <> 'cancelled'\n\
+             sales = order_items : the same | where orders: status <> 'cancelled'\n\
+             late = orders.shipped_date : shipped after required_date\n",
+        )
+        .expect("glossary");
+        let revenue = &glossary.matching("Revenue by month?")[0];
+        assert_eq!(revenue.description, "after discount");
+        assert_eq!(revenue.render(), "revenue: order_items — after discount");
+        let tables = |q: &str| -> Vec<String> {
+            glossary
+                .filters_for(q)
+                .iter()
+                .map(|f| format!("{}: {}", f.table(), f.condition()))
+                .collect()
+        };
+        // Two terms with the same rule give it once.
+        assert_eq!(
+            tables("Revenue and sales by month?"),
+            [
+                "orders: status <> 'cancelled'",
+                "order_totals: status <> 'cancelled'"
+            ]
+        );
+        assert!(tables("Which orders were late?").is_empty());
+        assert!(tables("How many customers?").is_empty());
+    }
+
+    #[test]
+    fn a_bad_rule_names_its_line_and_what_is_wrong() {
+        for (text, says) in [
+            (
+                "revenue = t : x | orders: status = 1",
+                "where table: condition",
+            ),
+            ("revenue = t : x | where orders status = 1", "no `:`"),
+            (
+                "revenue = t : x | where orders: status =",
+                "not one SQL condition",
+            ),
+            ("revenue = t : x | where orders: 1 = 1", "names no column"),
+        ] {
+            let error = Glossary::parse(&format!("# rules\n{text}\n")).unwrap_err();
+            assert_eq!(error.line, 2, "{text}");
+            assert!(error.message.contains(says), "{text}: {error}");
+        }
     }
 }

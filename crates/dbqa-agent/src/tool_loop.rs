@@ -370,21 +370,31 @@ impl Turn<'_> {
         let allowed = &schema.guard.config().allowed_functions;
         let translated = dbqa_guard::translate_functions(sql, schema.schema.dialect, allowed);
         let sql = translated.as_ref().map_or(sql, |t| t.sql.as_str());
+        // What dbqa changed before the first run, said in the response once a run works.
+        let mut changes = Vec::new();
         // A join that runs but misses its foreign key returns wrong rows without a word:
         // it is mended before the query runs, and the response says so.
         let rejoined = dbqa_guard::rejoin_foreign_keys(sql, &schema.schema);
         let sql = rejoined.as_ref().map_or(sql, |r| r.sql.as_str());
+        changes.extend(rejoined.iter().flat_map(rejoin_warnings));
         // An aggregate of an aggregate, which every database refuses, is written out as
         // the two steps it means.
         let named = crate::selection::tables_named(&schema.schema, self.question);
         let unnested = dbqa_guard::unnest_aggregates(sql, &schema.schema, &named);
         let sql = unnested.as_ref().map_or(sql, |u| u.sql.as_str());
+        changes.extend(unnested.as_ref().map(unnest_warning));
+        // The glossary's rules for the terms the question uses hold whatever the model
+        // wrote ("revenue leaves cancelled orders out").
+        let rules = self.inner.glossary.filters_for(self.question);
+        let filtered = dbqa_guard::apply_filters(sql, schema.schema.dialect, &rules);
+        let sql = filtered.as_ref().map_or(sql, |f| f.sql.as_str());
+        changes.extend(filtered.iter().flat_map(filter_warnings));
         let first = self
             .check_and_execute(schema, sql, template.clone())
             .await?;
         if matches!(first, SqlRun::Done(_)) {
-            self.warn_rejoined(rejoined.as_ref());
-            self.warn_unnested(unnested.as_ref());
+            self.response.warnings.extend(changes);
+            return Ok(first);
         }
         let SqlRun::Failed {
             failure: Failure::Execution(error),
@@ -396,20 +406,17 @@ impl Turn<'_> {
         // A repair can uncover the next mistake (a join added, then a column of the
         // wrong table): each round repairs what the last run's error names.
         let (mut sql, mut error) = (sql.to_string(), error.clone());
-        let mut warnings = Vec::new();
         for _ in 0..REPAIR_ROUNDS {
             let Some(repaired) = crate::correction::repaired(&error, &sql, &schema.schema) else {
                 break;
             };
-            warnings.extend(repaired.warnings);
+            changes.extend(repaired.warnings);
             match self
                 .check_and_execute(schema, &repaired.sql, template.clone())
                 .await?
             {
                 SqlRun::Done(done) => {
-                    self.warn_rejoined(rejoined.as_ref());
-                    self.warn_unnested(unnested.as_ref());
-                    self.response.warnings.extend(warnings);
+                    self.response.warnings.extend(changes);
                     return Ok(SqlRun::Done(done));
                 }
                 SqlRun::Failed {
@@ -421,31 +428,6 @@ impl Turn<'_> {
         }
         // The model is told of its own SQL's failure, not of dbqa's attempts.
         Ok(first)
-    }
-
-    /// Says in the response which joins dbqa moved onto their foreign keys.
-    fn warn_rejoined(&mut self, rejoined: Option<&dbqa_guard::Rejoined>) {
-        for change in rejoined.map(|r| r.changes.as_slice()).unwrap_or_default() {
-            self.response.warnings.push(format!(
-                "`{}` does not follow the key {}: dbqa joined `{}`",
-                change.written, change.key, change.repaired
-            ));
-        }
-    }
-
-    /// Says in the response that dbqa computed a nested aggregate in two steps.
-    fn warn_unnested(&mut self, unnested: Option<&dbqa_guard::Unnested>) {
-        let Some(unnested) = unnested else {
-            return;
-        };
-        self.response.warnings.push(match &unnested.grouped_by {
-            Some(per) => format!(
-                "an aggregate of an aggregate needs groups: dbqa computed the inner one per `{per}` first"
-            ),
-            None => String::from(
-                "an aggregate of an aggregate: dbqa computed the inner one per group first",
-            ),
-        });
     }
 
     /// One statement through the guard and the database.
@@ -546,4 +528,39 @@ impl Turn<'_> {
         }
         prompt::as_data(&text)
     }
+}
+
+/// What the response says of the joins dbqa moved onto their foreign keys.
+fn rejoin_warnings(rejoined: &dbqa_guard::Rejoined) -> Vec<String> {
+    rejoined
+        .changes
+        .iter()
+        .map(|change| {
+            format!(
+                "`{}` does not follow the key {}: dbqa joined `{}`",
+                change.written, change.key, change.repaired
+            )
+        })
+        .collect()
+}
+
+/// What the response says when dbqa computed a nested aggregate in two steps.
+fn unnest_warning(unnested: &dbqa_guard::Unnested) -> String {
+    match &unnested.grouped_by {
+        Some(per) => format!(
+            "an aggregate of an aggregate needs groups: dbqa computed the inner one per `{per}` first"
+        ),
+        None => String::from(
+            "an aggregate of an aggregate: dbqa computed the inner one per group first",
+        ),
+    }
+}
+
+/// What the response says of each glossary rule dbqa added to the query.
+fn filter_warnings(filtered: &dbqa_guard::Filtered) -> Vec<String> {
+    filtered
+        .added
+        .iter()
+        .map(|condition| format!("the glossary's rule `{condition}` was added to the query"))
+        .collect()
 }

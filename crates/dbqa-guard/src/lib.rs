@@ -67,6 +67,7 @@
 //! This crate has no cargo features.
 
 mod config;
+mod filter;
 pub mod functions;
 mod guard;
 mod limit;
@@ -89,6 +90,7 @@ mod walk;
 
 pub use config::{DEFAULT_MAX_LENGTH, GuardConfig};
 pub use dbqa_core::{Dialect, NameRules};
+pub use filter::{Filtered, TableFilter, apply_filters};
 pub use guard::{Guard, referenced_tables};
 pub use lookup::{LookupJoined, join_missing_column, join_missing_table};
 pub use rejoin::{JoinChange, Rejoined, rejoin_foreign_keys};
