@@ -906,7 +906,7 @@ pub async fn glossary_term_outranks_a_value_hint(db: TestDb) {
 /// A glossary rule (`| where orders: status <> 'cancelled'`) holds whatever the model
 /// wrote: added to a query for a question that uses its term and leaves the status open,
 /// with a warning and no second call; not to one that picks its own statuses, nor to a
-/// question that does not use the term.
+/// question that does not use the term; and to a table a repair brings in.
 pub async fn glossary_rule_holds_whatever_the_model_wrote(db: TestDb) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("terms.glossary");
@@ -965,6 +965,28 @@ pub async fn glossary_rule_holds_whatever_the_model_wrote(db: TestDb) {
         !response.sql.clone().unwrap_or_default().contains("status"),
         "{response:?}"
     );
+
+    // A table a repair brings in (the view joined for its `total`) gets its rule too, in
+    // the `ON` of the left join.
+    std::fs::write(
+        &file,
+        "spent = order_totals.total : per order | where order_totals: item_count > 1\n",
+    )
+    .expect("glossary written");
+    let response = ask(
+        "Which customers spent the most?",
+        String::from("SELECT c.first_name, SUM(o.total) AS spent FROM customers AS c JOIN orders AS o ON o.customer_id = c.id GROUP BY c.id, c.first_name ORDER BY spent DESC, c.first_name"),
+    )
+    .await;
+    let sql = response.sql.clone().unwrap_or_default();
+    assert!(
+        sql.contains(
+            "LEFT JOIN order_totals ON order_totals.order_id = o.id AND order_totals.item_count > 1"
+        ),
+        "{sql}"
+    );
+    assert_eq!(response.rows, rows_of(&db, "SELECT c.first_name, SUM(t.total) AS spent FROM customers AS c JOIN orders AS o ON o.customer_id = c.id LEFT JOIN order_totals AS t ON t.order_id = o.id AND t.item_count > 1 GROUP BY c.id, c.first_name ORDER BY spent DESC, c.first_name").await);
+    assert_warned(&response, |w| w.contains("item_count > 1"));
 }
 
 /// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, SQLite's

@@ -411,8 +411,13 @@ impl Turn<'_> {
                 break;
             };
             changes.extend(repaired.warnings);
+            // A repair can bring in a table a rule is about (a view joined for its column).
+            let refiltered =
+                dbqa_guard::apply_filters(&repaired.sql, schema.schema.dialect, &rules);
+            changes.extend(refiltered.iter().flat_map(filter_warnings));
+            let repaired_sql = refiltered.map_or(repaired.sql, |f| f.sql);
             match self
-                .check_and_execute(schema, &repaired.sql, template.clone())
+                .check_and_execute(schema, &repaired_sql, template.clone())
                 .await?
             {
                 SqlRun::Done(done) => {
@@ -422,7 +427,7 @@ impl Turn<'_> {
                 SqlRun::Failed {
                     failure: Failure::Execution(next),
                     ..
-                } => (sql, error) = (repaired.sql, next),
+                } => (sql, error) = (repaired_sql, next),
                 SqlRun::Failed { .. } => break,
             }
         }
