@@ -10,7 +10,10 @@
 //! to the `ON` of a left join, whose unmatched rows a `WHERE` would drop. A column
 //! counts as constrained when the select's `WHERE` or any `ON` writes it, qualified by
 //! the table's alias or unqualified, other than in an equality of two columns (a join
-//! key): "revenue of cancelled orders" keeps its own `status = 'cancelled'`.
+//! key): "revenue of cancelled orders" keeps its own `status = 'cancelled'`. A rule
+//! whose subquery reads one table (`order_items: order_id NOT IN (SELECT id FROM orders
+//! WHERE status = 'cancelled')`) is left out of a select that constrains the columns the
+//! subquery's `WHERE` reads on that table itself (`o.status = 'cancelled'`).
 //!
 //! What it gives goes through [`Guard::check`](crate::Guard::check) like any other SQL.
 
@@ -18,8 +21,8 @@ use std::ops::ControlFlow;
 
 use dbqa_core::Dialect;
 use sqlparser::ast::{
-    BinaryOperator, Expr, Ident, Join, JoinConstraint, JoinOperator, Query, Select, SetExpr,
-    TableFactor, VisitMut, VisitorMut, visit_expressions,
+    BinaryOperator, Expr, Ident, InTarget, Join, JoinConstraint, JoinOperator, Query, Select,
+    SetExpr, TableFactor, VisitMut, VisitorMut, visit_expressions,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -44,6 +47,8 @@ pub struct TableFilter {
     table: String,
     condition: String,
     columns: Vec<String>,
+    /// (table, column) that the `WHERE` of a one-table subquery of the condition reads.
+    subquery_columns: Vec<(String, String)>,
 }
 
 impl TableFilter {
@@ -64,6 +69,7 @@ impl TableFilter {
             table: table.to_string(),
             condition: condition.trim().to_string(),
             columns,
+            subquery_columns: subquery_columns(&expr),
         })
     }
 
@@ -194,6 +200,43 @@ impl VisitorMut for OuterIdents<'_> {
     }
 }
 
+/// The columns the `WHERE` of each one-table subquery of `expr` reads, with that table.
+fn subquery_columns(expr: &Expr) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let _ = visit_expressions(expr, |e| {
+        let query = match e {
+            Expr::Subquery(query)
+            | Expr::Exists {
+                subquery: query, ..
+            } => query,
+            Expr::In {
+                target: InTarget::Subquery(query),
+                ..
+            } => query,
+            _ => return ControlFlow::<()>::Continue(()),
+        };
+        let Some(select) = crate::syntax::query_select(query) else {
+            return ControlFlow::Continue(());
+        };
+        let ([from], Some(selection)) = (select.from.as_slice(), &select.selection) else {
+            return ControlFlow::Continue(());
+        };
+        let TableFactor::Table { name, .. } = &from.relation else {
+            return ControlFlow::Continue(());
+        };
+        let Some(table) = name.0.last().and_then(|p| p.as_ident()) else {
+            return ControlFlow::Continue(());
+        };
+        if from.joins.is_empty() {
+            for column in outer_columns(selection) {
+                out.push((table.value.to_lowercase(), column));
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    out
+}
+
 /// `condition` with its outer columns written as `qualifier.column`.
 fn qualified(condition: &Expr, qualifier: &str) -> Expr {
     let mut out = condition.clone();
@@ -271,6 +314,9 @@ impl Adder<'_> {
 
     fn select(&mut self, select: &mut Select) {
         for (filter, condition) in self.conditions {
+            if constrains_subquery_columns(select, filter) {
+                continue;
+            }
             for (qualifier, place) in reads(select, &filter.table) {
                 if constrains(select, &qualifier, &filter.columns) {
                     continue;
@@ -355,6 +401,16 @@ fn constrains(select: &Select, qualifier: &str, columns: &[String]) -> bool {
         .iter()
         .chain(ons)
         .any(|expr| writes(expr, qualifier, columns))
+}
+
+/// Whether the select constrains, on a table it reads itself, a column that a one-table
+/// subquery of the rule reads in its `WHERE`.
+fn constrains_subquery_columns(select: &Select, filter: &TableFilter) -> bool {
+    filter.subquery_columns.iter().any(|(table, column)| {
+        reads(select, table)
+            .iter()
+            .any(|(qualifier, _)| constrains(select, qualifier, std::slice::from_ref(column)))
+    })
 }
 
 fn writes(expr: &Expr, qualifier: &str, columns: &[String]) -> bool {
@@ -450,11 +506,20 @@ mod tests {
                 "SELECT COUNT(*) FROM orders AS o WHERE (o.region = 'N' OR o.region = 'S') AND o.status <> 'cancelled'",
             ),
         ),
-        // Both tables of a join: the join key does not count as a constraint.
+        // Both tables of a join: the join key does not count as a constraint, and once
+        // the `orders` rule is in, the `order_items` one, which says the same through
+        // `orders.status`, is not needed.
         (
             "SELECT SUM(i.qty) FROM orders AS o JOIN order_items AS i ON i.order_id = o.id",
             Some(
-                "SELECT SUM(i.qty) FROM orders AS o JOIN order_items AS i ON i.order_id = o.id WHERE o.status <> 'cancelled' AND i.order_id NOT IN (SELECT id FROM orders WHERE status = 'cancelled')",
+                "SELECT SUM(i.qty) FROM orders AS o JOIN order_items AS i ON i.order_id = o.id WHERE o.status <> 'cancelled'",
+            ),
+        ),
+        // Items without their orders get the subquery.
+        (
+            "SELECT SUM(i.qty) FROM order_items AS i JOIN products AS p ON p.id = i.product_id",
+            Some(
+                "SELECT SUM(i.qty) FROM order_items AS i JOIN products AS p ON p.id = i.product_id WHERE i.order_id NOT IN (SELECT id FROM orders WHERE status = 'cancelled')",
             ),
         ),
         // A left join gets it in its ON, so that customers without orders stay.
@@ -482,6 +547,12 @@ mod tests {
         ),
         // Tables the rules do not name.
         ("SELECT name FROM customers", None),
+        // The revenue of cancelled orders: the query picks the statuses on `orders`, so
+        // the `order_items` rule, whose subquery reads `orders.status`, stays out too.
+        (
+            "SELECT SUM(i.qty) FROM orders AS o JOIN order_items AS i ON i.order_id = o.id WHERE o.status = 'cancelled'",
+            None,
+        ),
     ];
 
     #[test]
@@ -495,7 +566,8 @@ mod tests {
     #[test]
     fn every_added_condition_is_reported_qualified() {
         let got = apply_filters(
-            "SELECT SUM(i.qty) FROM orders AS o JOIN order_items AS i ON i.order_id = o.id",
+            "SELECT SUM(i.qty) FROM orders AS o JOIN order_items AS i ON i.order_id = o.id \
+             WHERE i.order_id IN (SELECT i2.order_id FROM order_items AS i2 WHERE i2.qty > 1)",
             Dialect::Postgres,
             &not_cancelled(),
         )
@@ -504,7 +576,7 @@ mod tests {
             got.added,
             [
                 "o.status <> 'cancelled'",
-                "i.order_id NOT IN (SELECT id FROM orders WHERE status = 'cancelled')"
+                "i2.order_id NOT IN (SELECT id FROM orders WHERE status = 'cancelled')"
             ]
         );
     }
@@ -518,6 +590,15 @@ mod tests {
         assert_eq!(
             rule("orders", "status <> 'cancelled' AND amount > 0").columns(),
             ["status", "amount"]
+        );
+        let items = rule(
+            "order_items",
+            "order_id NOT IN (SELECT id FROM orders WHERE status = 'cancelled')",
+        );
+        assert_eq!(items.columns(), ["order_id"]);
+        assert_eq!(
+            items.subquery_columns,
+            [(String::from("orders"), String::from("status"))]
         );
     }
 
