@@ -94,6 +94,7 @@ pub fn schema_context(
         .into_iter()
         .filter(|hint| !glossary.iter().any(|entry| entry.defines(&hint.words)))
         .collect();
+    let hints = prefer_named_tables(hints, &crate::selection::tables_named(schema, question));
     let empty = BTreeMap::new();
     let view = View {
         schema,
@@ -235,6 +236,29 @@ impl Turn<'_> {
     }
 }
 
+/// A value found in columns of several tables ("German": `customers.country` and
+/// `orders.ship_country`) is hinted only in the tables the question names, when it names
+/// some of them but not all: a hint for each draws a small model into a join, and a
+/// filter, the question does not ask for.
+fn prefer_named_tables(hints: Vec<ValueHint>, named: &[&str]) -> Vec<ValueHint> {
+    let is_named = |hint: &ValueHint| named.iter().any(|t| t.eq_ignore_ascii_case(&hint.table));
+    let keep: Vec<bool> = hints
+        .iter()
+        .map(|hint| {
+            let same_words = hints.iter().filter(|h| h.words == hint.words);
+            let (all, in_named) = same_words.fold((0, 0), |(all, in_named), h| {
+                (all + 1, in_named + usize::from(is_named(h)))
+            });
+            in_named == 0 || in_named == all || is_named(hint)
+        })
+        .collect();
+    hints
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(hint, keep)| keep.then_some(hint))
+        .collect()
+}
+
 /// What the glossary and the mentioned values say about the tables.
 fn boosts(hints: &[ValueHint], glossary: &[&GlossaryEntry]) -> Vec<Boost> {
     let mut boosts: Vec<Boost> = glossary
@@ -336,5 +360,52 @@ impl View<'_> {
             text = self.render(&full, &pruned);
         }
         (text, full)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::HintKind;
+
+    fn hint(table: &str, column: &str, value: &str, words: &str) -> ValueHint {
+        ValueHint {
+            table: table.into(),
+            column: column.into(),
+            value: value.into(),
+            kind: HintKind::Exact,
+            words: words.into(),
+        }
+    }
+
+    fn kept(hints: Vec<ValueHint>, named: &[&str]) -> Vec<String> {
+        prefer_named_tables(hints, named)
+            .iter()
+            .map(ValueHint::render)
+            .collect()
+    }
+
+    #[test]
+    fn a_value_in_several_tables_is_hinted_in_the_ones_the_question_names() {
+        let germany = || {
+            vec![
+                hint("customers", "country", "Germany", "german"),
+                hint("orders", "ship_country", "Germany", "german"),
+                hint("products", "name", "Kite", "kite"),
+            ]
+        };
+        // "How many customers live in each German city?"
+        assert_eq!(
+            kept(germany(), &["customers"]),
+            ["customers.country = 'Germany'", "products.name = 'Kite'"]
+        );
+        // "How many orders went to Germany?"
+        assert_eq!(
+            kept(germany(), &["orders"]),
+            ["orders.ship_country = 'Germany'", "products.name = 'Kite'"]
+        );
+        // Neither table named, or both: every hint stays.
+        assert_eq!(kept(germany(), &[]).len(), 3);
+        assert_eq!(kept(germany(), &["customers", "orders"]).len(), 3);
     }
 }
