@@ -65,6 +65,7 @@ on_every_backend!(
     column_of_an_unjoined_table_joined_without_a_call,
     glossary_term_outranks_a_value_hint,
     glossary_rule_holds_whatever_the_model_wrote,
+    glossary_rule_cannot_read_a_blocked_table,
     aliased_table_written_by_its_name_repaired,
     join_through_the_link_table_repaired,
     table_named_but_never_read_is_joined,

@@ -989,6 +989,38 @@ pub async fn glossary_rule_holds_whatever_the_model_wrote(db: TestDb) {
     assert_warned(&response, |w| w.contains("item_count > 1"));
 }
 
+/// A glossary rule is added before the guard's check, so one that reads a blocked table
+/// gets its query refused: no rule reads what the lists refuse.
+pub async fn glossary_rule_cannot_read_a_blocked_table(db: TestDb) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("terms.glossary");
+    std::fs::write(
+        &file,
+        "sold = products : units | where products: id IN (SELECT product_id FROM order_items)\n",
+    )
+    .expect("glossary written");
+    let path = file.display().to_string();
+    let fake = FakeLlm::start().await;
+    for _ in 0..3 {
+        fake.push(run_sql("SELECT COUNT(*) AS n FROM products", None));
+    }
+    let extra = [
+        ("SCHEMA_GLOSSARY", path.as_str()),
+        ("BLOCKED_TABLES", "order_items"),
+    ];
+    let agent = agent(&db, &fake, &extra).await;
+    let error = agent
+        .query("How many products have we sold?")
+        .await
+        .expect_err("refused");
+    match &error {
+        Error::ValidationFailed { message, .. } => {
+            assert!(message.contains("order_items"), "{message}")
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
 /// A date function of another dialect (`YEAR` on SQLite and PostgreSQL, SQLite's
 /// `strftime` on MySQL) runs as the dialect's exact equivalent with no second call, and
 /// counts what the native spelling counts. On MySQL, SQLite's `julianday`, which has no
