@@ -159,25 +159,27 @@ fn parse_condition(condition: &str) -> Option<Expr> {
 fn outer_columns(expr: &Expr) -> Vec<String> {
     let mut probe = expr.clone();
     let mut columns = Vec::new();
-    let _ = probe.visit(&mut OuterIdents {
+    let _ = probe.visit(&mut OuterColumns {
         depth: 0,
-        on_ident: &mut |ident: &mut Ident| {
-            let name = ident.value.to_lowercase();
-            if !columns.contains(&name) {
-                columns.push(name);
+        on_column: &mut |column: &mut Expr| {
+            if let Expr::Identifier(ident) = column {
+                let name = ident.value.to_lowercase();
+                if !columns.contains(&name) {
+                    columns.push(name);
+                }
             }
         },
     });
     columns
 }
 
-/// Calls `on_ident` for each bare column name outside subqueries.
-struct OuterIdents<'a> {
+/// Calls `on_column` with each bare column (`Expr::Identifier`) outside subqueries.
+struct OuterColumns<'a> {
     depth: usize,
-    on_ident: &'a mut dyn FnMut(&mut Ident),
+    on_column: &'a mut dyn FnMut(&mut Expr),
 }
 
-impl VisitorMut for OuterIdents<'_> {
+impl VisitorMut for OuterColumns<'_> {
     type Break = ();
 
     fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
@@ -190,11 +192,9 @@ impl VisitorMut for OuterIdents<'_> {
         ControlFlow::Continue(())
     }
 
-    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if self.depth == 0
-            && let Expr::Identifier(ident) = expr
-        {
-            (self.on_ident)(ident);
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if self.depth == 0 && matches!(expr, Expr::Identifier(_)) {
+            (self.on_column)(expr);
         }
         ControlFlow::Continue(())
     }
@@ -240,41 +240,15 @@ fn subquery_columns(expr: &Expr) -> Vec<(String, String)> {
 /// `condition` with its outer columns written as `qualifier.column`.
 fn qualified(condition: &Expr, qualifier: &str) -> Expr {
     let mut out = condition.clone();
-    let mut qualify = QualifyOuter {
+    let _ = out.visit(&mut OuterColumns {
         depth: 0,
-        qualifier,
-    };
-    let _ = out.visit(&mut qualify);
+        on_column: &mut |column: &mut Expr| {
+            if let Expr::Identifier(ident) = column {
+                *column = Expr::CompoundIdentifier(vec![Ident::new(qualifier), ident.clone()]);
+            }
+        },
+    });
     out
-}
-
-/// Rewrites each bare column outside subqueries to `qualifier.column`.
-struct QualifyOuter<'a> {
-    depth: usize,
-    qualifier: &'a str,
-}
-
-impl VisitorMut for QualifyOuter<'_> {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth -= 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        if self.depth == 0
-            && let Expr::Identifier(ident) = expr
-        {
-            *expr = Expr::CompoundIdentifier(vec![Ident::new(self.qualifier), ident.clone()]);
-        }
-        ControlFlow::Continue(())
-    }
 }
 
 /// Adds the conditions to each select of a statement.
