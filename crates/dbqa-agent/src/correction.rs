@@ -4,13 +4,15 @@
 //! tables lack, the subquery form of an aggregate nested in another, and the dialect's
 //! own spelling of a function carried over from another one. A column written with the
 //! wrong table's qualifier, a join on a column its table lacks, a column read from a
-//! table the query never joined, or a join of a table that does not exist for columns a
-//! real one has, is repaired without asking the model ([`repaired`]). Small models
-//! repeat the same wrong name when only the error comes back.
+//! table the query never joined (at the top level, or in an `IN`/`EXISTS` subquery of
+//! one table), or a join of a table that does not exist for columns a real one has, is
+//! repaired without asking the model ([`repaired`]). Small models repeat the same wrong
+//! name when only the error comes back.
 
 use dbqa_core::{Dialect, Schema, Table};
 use dbqa_guard::{
-    drop_missing_join, join_missing_column, join_missing_table, relink_join, requalify_columns,
+    drop_missing_join, join_missing_column, join_missing_column_in_subquery, join_missing_table,
+    relink_join, requalify_columns,
 };
 
 use crate::prompt::as_data;
@@ -158,8 +160,9 @@ pub(crate) struct Repair {
 /// query that has it (`T2.first_name` → `T1.first_name`); else a join on a column its
 /// table lacks moved onto the key between its tables or through the link table between
 /// them; else the one table that has the column joined along a key of the query's
-/// tables. After the database said a table does not exist: the join of that table
-/// dropped when the one remaining table that has each of its columns can read them.
+/// tables, or joined inside the `IN`/`EXISTS` subquery that read it from a table lacking
+/// it. After the database said a table does not exist: the join of that table dropped
+/// when the one remaining table that has each of its columns can read them.
 pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair> {
     if let Some(table) = missing_table(error) {
         return unjoined(sql, schema, table);
@@ -175,6 +178,21 @@ pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair
     requalified(sql, schema)
         .or_else(|| relinked(sql, schema))
         .or_else(|| joined(error, sql, schema, missing_entry))
+        .or_else(|| joined_in_subquery(error, sql, schema))
+}
+
+/// `sql` with the table that has the missing column joined inside the membership
+/// subquery that reads it from a table lacking it.
+fn joined_in_subquery(error: &str, sql: &str, schema: &Schema) -> Option<Repair> {
+    let column = missing_column(error)?;
+    let joined = join_missing_column_in_subquery(sql, schema, &column)?;
+    Some(Repair {
+        warnings: vec![format!(
+            "`{column}` is a column of {}, which the subquery did not read: dbqa added `{}`",
+            joined.table, joined.join
+        )],
+        sql: joined.sql,
+    })
 }
 
 /// `sql` with a join on a column its table lacks moved onto the key between its tables

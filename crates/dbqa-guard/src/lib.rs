@@ -78,6 +78,7 @@ mod rejoin;
 mod relink;
 mod requalify;
 pub mod rules;
+mod subquery_lookup;
 mod syntax;
 #[cfg(test)]
 mod testutil;
@@ -96,6 +97,7 @@ pub use lookup::{LookupJoined, join_missing_column, join_missing_table};
 pub use rejoin::{JoinChange, Rejoined, rejoin_foreign_keys};
 pub use relink::{Relinked, relink_join};
 pub use requalify::{Requalified, requalify_columns};
+pub use subquery_lookup::join_missing_column_in_subquery;
 pub use translate::{Translated, translate_functions};
 pub use unjoin::{Unjoined, drop_missing_join};
 pub use unnest::{Unnested, unnest_aggregates};
