@@ -246,6 +246,40 @@ pub async fn number_left_out_is_reconsidered(db: TestDb) {
     assert!(asked.contains("does not use 2025"), "{asked}");
 }
 
+/// A query that ran but left out a value the question names, which the prompt hinted
+/// (`customers.country = 'France'` for "French"), is reconsidered once: the model's
+/// second query, which filters on it, answers.
+pub async fn value_left_out_is_reconsidered(db: TestDb) {
+    let fake = FakeLlm::start().await;
+    fake.push(run_sql("SELECT COUNT(*) AS n FROM customers", None));
+    fake.push(run_sql(FRANCE, None));
+    let agent = agent(&db, &fake, &[]).await;
+    let response = agent
+        .query("How many French customers do we have?")
+        .await
+        .expect("answer");
+    assert_eq!(response.llm_calls, 2);
+    assert!(
+        response
+            .sql
+            .as_deref()
+            .unwrap_or("")
+            .contains("country = 'France'"),
+        "{response:?}"
+    );
+    assert_eq!(response.rows, rows_of(&db, FRANCE).await);
+    assert_ne!(
+        response.rows,
+        rows_of(&db, "SELECT COUNT(*) AS n FROM customers").await,
+        "the fixture has customers outside France"
+    );
+    let asked = messages_text(&fake.requests()[1].body);
+    assert!(
+        asked.contains("does not use 'France' (customers.country)"),
+        "{asked}"
+    );
+}
+
 /// When the model stands by a query that leaves out a number (the same SQL again), or its
 /// new query fails, or the call to reconsider fails, the first result answers:
 /// reconsidering never loses an answer.
@@ -683,6 +717,45 @@ pub async fn column_a_subquery_reads_joined_at_the_top(db: TestDb) {
     });
 }
 
+/// A membership subquery that reads a column its one table lacks (`customer_id` from
+/// order_items, where orders have it): dbqa joins orders inside the subquery along
+/// order_items' key, runs that with no second LLM call, and says so.
+pub async fn column_a_subquery_lacks_joined_inside_it(db: TestDb) {
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT first_name FROM customers WHERE id NOT IN (SELECT customer_id FROM order_items) ORDER BY first_name",
+        "Which customers have never ordered anything?",
+    )
+    .await;
+    assert!(
+        sql.contains("SELECT orders.customer_id FROM order_items JOIN orders ON orders.id = order_items.order_id"),
+        "{sql}"
+    );
+    let yardstick = "SELECT first_name FROM customers WHERE id NOT IN (SELECT o.customer_id FROM orders AS o JOIN order_items AS i ON i.order_id = o.id) ORDER BY first_name";
+    assert!(response.row_count >= 1, "{response:?}");
+    assert_eq!(response.rows, rows_of(&db, yardstick).await);
+    assert_warned(&response, |w| {
+        w.contains("`customer_id` is a column of orders, which the subquery did not read")
+    });
+}
+
+/// A column written with a qualifier that names nothing in the query (`x.quantity`, the
+/// items being `i`): dbqa reads it from the one table that has it, with no second LLM
+/// call, and says so.
+pub async fn qualifier_naming_nothing_read_from_the_table_with_the_column(db: TestDb) {
+    let (response, sql) = repaired_in_one_call(
+        &db,
+        "SELECT c.first_name, SUM(x.quantity) AS n FROM customers AS c JOIN orders AS o ON o.customer_id = c.id JOIN order_items AS i ON i.order_id = o.id GROUP BY c.first_name ORDER BY c.first_name",
+        "How many items has each customer ordered?",
+    )
+    .await;
+    assert!(sql.contains("SUM(i.quantity)"), "{sql}");
+    assert_rows_of(&db, &response, "SELECT c.first_name, SUM(i.quantity) AS n FROM customers AS c JOIN orders AS o ON o.customer_id = c.id JOIN order_items AS i ON i.order_id = o.id GROUP BY c.first_name ORDER BY c.first_name").await;
+    assert_warned(&response, |w| {
+        w.contains("`x.quantity` names no table of the query: dbqa read `i.quantity`")
+    });
+}
+
 /// A left join on a column its table lacks ("customers with no orders" written
 /// `c.order_id = o.id`) follows the key between the tables and keeps the customers
 /// without orders, with no second LLM call.
@@ -869,6 +942,15 @@ pub async fn aliased_table_written_by_its_name_repaired(db: TestDb) {
     assert!(response.row_count >= 2, "{response:?}");
 }
 
+/// A glossary file holding `text`, and its directory: the file goes when that is dropped.
+fn glossary_file(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("terms.glossary");
+    std::fs::write(&file, text).expect("glossary written");
+    let path = file.display().to_string();
+    (dir, path)
+}
+
 /// A glossary term beats a value that spells the same word: "shipped" defined as having
 /// a shipped date gives no `orders.status = 'shipped'` hint; without the term it does.
 pub async fn glossary_term_outranks_a_value_hint(db: TestDb) {
@@ -886,16 +968,11 @@ pub async fn glossary_term_outranks_a_value_hint(db: TestDb) {
         system_prompt(&fake)
     );
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("terms.glossary");
-    std::fs::write(
-        &file,
+    let (_dir, path) = glossary_file(
         "shipped = orders.order_date : an order has shipped once it has left the warehouse\n",
-    )
-    .expect("glossary written");
+    );
     let fake = FakeLlm::start().await;
     fake.push(run_sql(sql, None));
-    let path = file.display().to_string();
     let defined = agent(&db, &fake, &[("SCHEMA_GLOSSARY", path.as_str())]).await;
     defined.query(question).await.expect("answered");
     let prompt = system_prompt(&fake);
@@ -908,14 +985,9 @@ pub async fn glossary_term_outranks_a_value_hint(db: TestDb) {
 /// with a warning and no second call; not to one that picks its own statuses, nor to a
 /// question that does not use the term; and to a table a repair brings in.
 pub async fn glossary_rule_holds_whatever_the_model_wrote(db: TestDb) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("terms.glossary");
-    std::fs::write(
-        &file,
+    let (dir, path) = glossary_file(
         "revenue = order_items : quantity * unit_price | where orders: status <> 'cancelled'\n",
-    )
-    .expect("glossary written");
-    let path = file.display().to_string();
+    );
     let per_customer = "SELECT o.customer_id, SUM(i.quantity * p.unit_price) AS revenue FROM orders AS o JOIN order_items AS i ON i.order_id = o.id JOIN products AS p ON p.id = i.product_id";
     let grouped = "GROUP BY o.customer_id ORDER BY o.customer_id";
     let ask = |question: &'static str, sql: String| {
@@ -969,10 +1041,10 @@ pub async fn glossary_rule_holds_whatever_the_model_wrote(db: TestDb) {
     // A table a repair brings in (the view joined for its `total`) gets its rule too, in
     // the `ON` of the left join.
     std::fs::write(
-        &file,
+        dir.path().join("terms.glossary"),
         "spent = order_totals.total : per order | where order_totals: item_count > 1\n",
     )
-    .expect("glossary written");
+    .expect("glossary rewritten");
     let response = ask(
         "Which customers spent the most?",
         String::from("SELECT c.first_name, SUM(o.total) AS spent FROM customers AS c JOIN orders AS o ON o.customer_id = c.id GROUP BY c.id, c.first_name ORDER BY spent DESC, c.first_name"),
@@ -992,14 +1064,9 @@ pub async fn glossary_rule_holds_whatever_the_model_wrote(db: TestDb) {
 /// A glossary rule is added before the guard's check, so one that reads a blocked table
 /// gets its query refused: no rule reads what the lists refuse.
 pub async fn glossary_rule_cannot_read_a_blocked_table(db: TestDb) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("terms.glossary");
-    std::fs::write(
-        &file,
+    let (_dir, path) = glossary_file(
         "sold = products : units | where products: id IN (SELECT product_id FROM order_items)\n",
-    )
-    .expect("glossary written");
-    let path = file.display().to_string();
+    );
     let fake = FakeLlm::start().await;
     for _ in 0..3 {
         fake.push(run_sql("SELECT COUNT(*) AS n FROM products", None));

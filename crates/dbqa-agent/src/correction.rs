@@ -267,19 +267,23 @@ fn joined(error: &str, sql: &str, schema: &Schema, missing_entry: bool) -> Optio
 /// `sql` with each column written with the qualifier of a table that lacks it moved to
 /// the one table of the query that has it.
 fn requalified(sql: &str, schema: &Schema) -> Option<Repair> {
-    let moved = requalify_columns(sql, schema.dialect, &|name| schema.column_names(name))?;
-    let mut warnings: Vec<String> = moved
+    let requalified = requalify_columns(sql, schema.dialect, &|name| schema.column_names(name))?;
+    let mut warnings: Vec<String> = requalified
         .moves
         .iter()
         .map(|(written, moved)| {
-            format!("`{written}` is not a column of that table: dbqa read `{moved}`")
+            if requalified.named_nothing.contains(written) {
+                format!("`{written}` names no table of the query: dbqa read `{moved}`")
+            } else {
+                format!("`{written}` is not a column of that table: dbqa read `{moved}`")
+            }
         })
         .collect();
-    warnings.extend(moved.dropped_joins.iter().map(|join| {
+    warnings.extend(requalified.dropped_joins.iter().map(|join| {
         format!("the query read nothing else of a joined table: dbqa dropped `{join}`")
     }));
     Some(Repair {
-        sql: moved.sql,
+        sql: requalified.sql,
         warnings,
     })
 }

@@ -26,6 +26,9 @@ pub struct Requalified {
     /// Each join dropped because the moves took the last column the query read from its
     /// table (`JOIN orders AS t2 ON t1.id = t2.customer_id`), as written.
     pub dropped_joins: Vec<String>,
+    /// The moved columns (as written) whose qualifier named no table of the statement
+    /// (`o.total` where the query reads `order_totals AS ot`).
+    pub named_nothing: Vec<String>,
 }
 
 /// One relation of the statement: the qualifier its columns are written with (its alias,
@@ -164,15 +167,17 @@ pub fn requalify_columns(
     let forward_before = forward_references(statement);
     let uses_before = crate::orphaned_join::join_uses(statement);
     let mut moves = Vec::new();
+    let mut named_nothing = Vec::new();
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::CompoundIdentifier(idents) = expr
             && let [qualifier, column] = idents.as_mut_slice()
-            && let Some(holder) = new_qualifier(&found, qualifier, column)
+            && let Some(holder) = new_qualifier(&found, qualifier, column, columns_of)
         {
-            moves.push((
-                format!("{qualifier}.{column}"),
-                format!("{holder}.{column}"),
-            ));
+            let written = format!("{qualifier}.{column}");
+            if names_nothing(&found, qualifier, columns_of) {
+                named_nothing.push(written.clone());
+            }
+            moves.push((written, format!("{holder}.{column}")));
             *qualifier = holder;
         }
         ControlFlow::<()>::Continue(())
@@ -193,6 +198,7 @@ pub fn requalify_columns(
         sql: statement.to_string(),
         moves,
         dropped_joins,
+        named_nothing,
     })
 }
 
@@ -241,11 +247,21 @@ fn forward_references(statement: &sqlparser::ast::Statement) -> usize {
 }
 
 /// The qualifier `column` should have: that of the only relation that has it, when the
-/// one written (`qualifier`, a relation of the statement) lacks it; or the alias of the
-/// table `qualifier` names, when that table was given an alias (`continents.name` after
-/// `FROM continents AS t1`, which no database accepts).
-fn new_qualifier(found: &[Relation], qualifier: &Ident, column: &Ident) -> Option<Ident> {
+/// one written (`qualifier`, a relation of the statement) lacks it, or names nothing at
+/// all (`o.total` in a query that reads `order_totals AS ot`); or the alias of the table
+/// `qualifier` names, when that table was given an alias (`continents.name` after `FROM
+/// continents AS t1`, which no database accepts). A qualifier naming a table the query
+/// does not read is left to the join repairs.
+fn new_qualifier(
+    found: &[Relation],
+    qualifier: &Ident,
+    column: &Ident,
+    columns_of: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Option<Ident> {
     let same = |a: &Ident, b: &Ident| a.value.eq_ignore_ascii_case(&b.value);
+    if names_nothing(found, qualifier, columns_of) {
+        return only_holder(found, column);
+    }
     let written = match found.iter().find(|r| same(&r.qualifier, qualifier)) {
         Some(relation) => relation,
         None => aliased_table(found, qualifier)?,
@@ -253,6 +269,26 @@ fn new_qualifier(found: &[Relation], qualifier: &Ident, column: &Ident) -> Optio
     if written.has(&column.value) {
         return (!same(&written.qualifier, qualifier)).then(|| written.qualifier.clone());
     }
+    only_holder(found, column)
+}
+
+/// Whether `qualifier` is no relation of the statement, no table it aliased, and no
+/// table of the schema at all.
+fn names_nothing(
+    found: &[Relation],
+    qualifier: &Ident,
+    columns_of: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> bool {
+    !found
+        .iter()
+        .any(|r| r.qualifier.value.eq_ignore_ascii_case(&qualifier.value))
+        && aliased_table(found, qualifier).is_none()
+        && columns_of(&qualifier.value).is_none()
+}
+
+/// The qualifier of the only relation that has `column`.
+fn only_holder(found: &[Relation], column: &Ident) -> Option<Ident> {
+    let same = |a: &Ident, b: &Ident| a.value.eq_ignore_ascii_case(&b.value);
     let mut holders = found.iter().filter(|r| r.has(&column.value));
     let holder = holders.next()?;
     let another = holders.any(|r| !same(&r.qualifier, &holder.qualifier));
@@ -313,6 +349,35 @@ mod tests {
             Some(
                 "SELECT name FROM pets WHERE pet_id IN (SELECT \"v\".pet_id FROM visits AS \"v\" JOIN pets AS p ON p.pet_id = \"v\".pet_id WHERE \"v\".cost > 10)"
             )
+        );
+    }
+
+    #[test]
+    fn a_qualifier_that_names_nothing_moves_to_the_only_table_with_the_column() {
+        let fixed = requalify_columns(
+            "SELECT o.first_name, SUM(v.cost) FROM owners AS ow JOIN pets AS p ON p.owner_id = ow.owner_id JOIN visits AS v ON v.pet_id = p.pet_id GROUP BY ow.owner_id",
+            Dialect::Sqlite,
+            &columns,
+        )
+        .expect("repaired");
+        assert_eq!(
+            fixed.sql,
+            "SELECT ow.first_name, SUM(v.cost) FROM owners AS ow JOIN pets AS p ON p.owner_id = ow.owner_id JOIN visits AS v ON v.pet_id = p.pet_id GROUP BY ow.owner_id"
+        );
+        assert_eq!(fixed.named_nothing, ["o.first_name"]);
+        // Several tables have it, or the qualifier names a table the query does not
+        // read (a join's to make, not a move).
+        assert_eq!(
+            repaired(
+                "SELECT x.owner_id FROM owners AS ow JOIN pets AS p ON p.owner_id = ow.owner_id"
+            ),
+            None
+        );
+        assert_eq!(
+            repaired(
+                "SELECT visits.first_name FROM owners AS ow JOIN pets AS p ON p.owner_id = ow.owner_id"
+            ),
+            None
         );
     }
 
