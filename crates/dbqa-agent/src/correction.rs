@@ -178,21 +178,6 @@ pub(crate) fn repaired(error: &str, sql: &str, schema: &Schema) -> Option<Repair
     requalified(sql, schema)
         .or_else(|| relinked(sql, schema))
         .or_else(|| joined(error, sql, schema, missing_entry))
-        .or_else(|| joined_in_subquery(error, sql, schema))
-}
-
-/// `sql` with the table that has the missing column joined inside the membership
-/// subquery that reads it from a table lacking it.
-fn joined_in_subquery(error: &str, sql: &str, schema: &Schema) -> Option<Repair> {
-    let column = missing_column(error)?;
-    let joined = join_missing_column_in_subquery(sql, schema, &column)?;
-    Some(Repair {
-        warnings: vec![format!(
-            "`{column}` is a column of {}, which the subquery did not read: dbqa added `{}`",
-            joined.table, joined.join
-        )],
-        sql: joined.sql,
-    })
 }
 
 /// `sql` with a join on a column its table lacks moved onto the key between its tables
@@ -236,7 +221,8 @@ fn unjoined(sql: &str, schema: &Schema, table: &str) -> Option<Repair> {
 
 /// `sql` with the table that has the missing column, or the table the error names as the
 /// column's qualifier (`continents.name` of a query that never reads continents), joined
-/// along a key of the query's tables.
+/// along a key of the query's tables; else joined inside the `IN`/`EXISTS` subquery that
+/// read the column from a table lacking it.
 fn joined(error: &str, sql: &str, schema: &Schema, missing_entry: bool) -> Option<Repair> {
     let named = missing_qualifier(error).filter(|t| missing_entry || schema.table(t).is_some());
     if let Some(table) = named {
@@ -254,10 +240,16 @@ fn joined(error: &str, sql: &str, schema: &Schema, missing_entry: bool) -> Optio
         }
     }
     let column = missing_column(error)?;
-    let joined = join_missing_column(sql, schema, &column)?;
+    let (joined, reader) = match join_missing_column(sql, schema, &column) {
+        Some(joined) => (joined, "query"),
+        None => (
+            join_missing_column_in_subquery(sql, schema, &column)?,
+            "subquery",
+        ),
+    };
     Some(Repair {
         warnings: vec![format!(
-            "`{column}` is a column of {}, which the query did not read: dbqa added `{}`",
+            "`{column}` is a column of {}, which the {reader} did not read: dbqa added `{}`",
             joined.table, joined.join
         )],
         sql: joined.sql,

@@ -409,13 +409,7 @@ mod tests {
     /// airports.
     fn shop() -> Schema {
         let table = |name: &str, columns: &[&str], keys: &[(&str, &str, &str)]| {
-            let mut table = crate::testutil::table(name, "text", columns, keys);
-            // The first column is the key, as in most schemas.
-            table.primary_key = Some(PrimaryKey {
-                name: None,
-                columns: vec![columns[0].to_string()],
-            });
-            table
+            crate::testutil::keyed_table(name, "text", columns, keys)
         };
         let mut schema = Schema::new(
             Dialect::Sqlite,

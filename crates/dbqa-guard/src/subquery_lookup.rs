@@ -254,20 +254,15 @@ fn all_qualifiers(statement: &Statement) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use dbqa_core::{Dialect, PrimaryKey};
+    use dbqa_core::Dialect;
 
     use super::*;
 
-    /// customers 1-n orders 1-n order_items n-1 products; a view-like `order_totals`
-    /// with no keys also has `customer_id`; `shipments` references orders too.
+    /// customers 1-n orders 1-n order_items n-1 products; `order_totals`, like a view,
+    /// has `customer_id` and no keys; suppliers link to nothing.
     fn shop() -> Schema {
         let table = |name: &str, columns: &[&str], keys: &[(&str, &str, &str)]| {
-            let mut table = crate::testutil::table(name, "integer", columns, keys);
-            table.primary_key = Some(PrimaryKey {
-                name: None,
-                columns: vec![columns[0].to_string()],
-            });
-            table
+            crate::testutil::keyed_table(name, "integer", columns, keys)
         };
         Schema::new(
             Dialect::Sqlite,
