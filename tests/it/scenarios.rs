@@ -246,40 +246,6 @@ pub async fn number_left_out_is_reconsidered(db: TestDb) {
     assert!(asked.contains("does not use 2025"), "{asked}");
 }
 
-/// A query that ran but left out a value the question names, which the prompt hinted
-/// (`customers.country = 'France'` for "French"), is reconsidered once: the model's
-/// second query, which filters on it, answers.
-pub async fn value_left_out_is_reconsidered(db: TestDb) {
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql("SELECT COUNT(*) AS n FROM customers", None));
-    fake.push(run_sql(FRANCE, None));
-    let agent = agent(&db, &fake, &[]).await;
-    let response = agent
-        .query("How many French customers do we have?")
-        .await
-        .expect("answer");
-    assert_eq!(response.llm_calls, 2);
-    assert!(
-        response
-            .sql
-            .as_deref()
-            .unwrap_or("")
-            .contains("country = 'France'"),
-        "{response:?}"
-    );
-    assert_eq!(response.rows, rows_of(&db, FRANCE).await);
-    assert_ne!(
-        response.rows,
-        rows_of(&db, "SELECT COUNT(*) AS n FROM customers").await,
-        "the fixture has customers outside France"
-    );
-    let asked = messages_text(&fake.requests()[1].body);
-    assert!(
-        asked.contains("does not use 'France' (customers.country)"),
-        "{asked}"
-    );
-}
-
 /// When the model stands by a query that leaves out a number (the same SQL again), or its
 /// new query fails, or the call to reconsider fails, the first result answers:
 /// reconsidering never loses an answer.

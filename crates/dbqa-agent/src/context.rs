@@ -52,8 +52,6 @@ pub struct SchemaContext {
     pub selection: Option<Selection>,
     /// The values the question mentions, rendered.
     pub hints: Vec<String>,
-    /// The same values, as found.
-    pub value_hints: Vec<ValueHint>,
     /// The glossary entries it uses, rendered.
     pub glossary: Vec<String>,
 }
@@ -131,7 +129,6 @@ pub fn schema_context(
         whole_schema: fits,
         selection,
         hints: hints.iter().map(ValueHint::render).collect(),
-        value_hints: hints,
         glossary: glossary.iter().map(|e| e.render()).collect(),
     }
 }
@@ -144,7 +141,6 @@ impl Turn<'_> {
         let knowledge = self.inner.knowledge(schema).await;
         self.timings.schema_ms += ms(started);
         let context = self.schema_context(&schema.schema, knowledge);
-        self.hinted = context.value_hints.clone();
         let config = &self.inner.config;
         // Templates ride along with native tool calls. In text mode (small local models)
         // the deterministic sentence answers instead: asking for an `Answer:` line cost

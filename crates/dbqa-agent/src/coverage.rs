@@ -1,42 +1,12 @@
-//! Whether the SQL uses the numbers and the values the question states ("revenue in
-//! each month of 2024", "orders over 500", "each sales representative"). A query that
-//! ran but left out a number the question gave, or a value it names that the prompt
-//! hinted (`employees.title = 'Sales Representative'`), is the commonest silent wrong
-//! answer of a small model: a filter it forgot. The tool loop asks the model once to
-//! reconsider such a query, and keeps the first result if the model stands by it or its
-//! new query fails.
+//! Whether the SQL uses the numbers the question states ("revenue in each month of
+//! 2024", "orders over 500"). A query that ran but left out a number the question gave
+//! is the commonest silent wrong answer of a small model: a filter it forgot. The tool
+//! loop asks the model once to reconsider such a query, and keeps the first result if the
+//! model stands by it or its new query fails.
 //!
 //! Numbers are compared as numbers written in digits (`1,000` is `1000`, `2.50` is
 //! `2.5`): inside string literals too (`'2024-01-01'` uses 2024), but not as part of a
-//! longer number (`LIMIT 10001` does not use 10), nor in words (`2nd`, `Q3`). Values
-//! count only when the question writes them (in any case) or their adjective ("French"
-//! for `France`): a stem or a close spelling is too loose a match to insist on.
-
-use crate::values::{HintKind, ValueHint};
-
-/// The hinted values `sql` uses none of, one per group of question words (a value found
-/// in several columns is used when any of them is), rendered `'Value' (table.column)`.
-pub(crate) fn missed_values(hints: &[ValueHint], sql: &str) -> Vec<String> {
-    let sql = sql.to_lowercase();
-    let used = |hint: &ValueHint| {
-        let value = hint.value.to_lowercase();
-        sql.contains(&value) || sql.contains(&value.replace('\'', "''"))
-    };
-    let firm = |hint: &&ValueHint| matches!(hint.kind, HintKind::Exact | HintKind::Pertainym);
-    let mut missed: Vec<String> = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    for hint in hints.iter().filter(firm) {
-        if seen.contains(&hint.words.as_str()) {
-            continue;
-        }
-        seen.push(&hint.words);
-        let group: Vec<&ValueHint> = hints.iter().filter(|h| h.words == hint.words).collect();
-        if !group.iter().any(|h| used(h)) {
-            missed.push(format!("'{}' ({}.{})", hint.value, hint.table, hint.column));
-        }
-    }
-    missed
-}
+//! longer number (`LIMIT 10001` does not use 10), nor in words (`2nd`, `Q3`).
 
 /// The numbers `question` writes in digits that `sql` does not, in the question's order.
 pub(crate) fn missed_numbers(question: &str, sql: &str) -> Vec<String> {
@@ -113,66 +83,6 @@ fn same_number(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hint(words: &str, column: &str, value: &str, kind: HintKind) -> ValueHint {
-        let (table, column) = column.split_once('.').expect("table.column");
-        ValueHint {
-            table: table.into(),
-            column: column.into(),
-            value: value.into(),
-            kind,
-            words: words.into(),
-        }
-    }
-
-    #[test]
-    fn values_the_query_leaves_out_are_found() {
-        let hints = [
-            hint(
-                "sales representative",
-                "staff.title",
-                "Sales Representative",
-                HintKind::Exact,
-            ),
-            hint("french", "clients.country", "France", HintKind::Pertainym),
-            hint("french", "shipments.country", "France", HintKind::Pertainym),
-            hint("O'Brien", "clients.name", "O'Brien", HintKind::Exact),
-        ];
-        let cases: &[(&str, &[&str])] = &[
-            (
-                "SELECT title, SUM(v) FROM staff GROUP BY title",
-                &[
-                    "'Sales Representative' (staff.title)",
-                    "'France' (clients.country)",
-                    "'O'Brien' (clients.name)",
-                ],
-            ),
-            // Any case, either column of a group, a doubled quote: all used.
-            (
-                "SELECT 1 FROM staff WHERE title = 'sales representative' AND country = 'France' AND name = 'O''Brien'",
-                &[],
-            ),
-            (
-                "SELECT 1 FROM shipments WHERE country = 'FRANCE' AND title LIKE 'Sales Rep%'",
-                &[
-                    "'Sales Representative' (staff.title)",
-                    "'O'Brien' (clients.name)",
-                ],
-            ),
-        ];
-        for (sql, missed) in cases {
-            assert_eq!(missed_values(&hints, sql), *missed, "{sql}");
-        }
-    }
-
-    #[test]
-    fn loose_matches_are_not_insisted_on() {
-        let hints = [
-            hint("dogs", "pets.kind", "Dog", HintKind::Stem),
-            hint("pariss", "cities.name", "Paris", HintKind::Fuzzy),
-        ];
-        assert!(missed_values(&hints, "SELECT COUNT(*) FROM pets").is_empty());
-    }
 
     #[test]
     fn numbers_the_query_leaves_out_are_found() {

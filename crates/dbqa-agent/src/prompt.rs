@@ -309,9 +309,8 @@ pub fn sql_result_summary(rows: &Rows) -> String {
 }
 
 /// The tool result after a `run_sql` whose query ran but left out numbers the question
-/// states or values it names (`missed`, each rendered): the model is asked once whether
-/// the question needs them.
-pub fn missed_message(rows: &Rows, missed: &[String]) -> String {
+/// states (`missed`): the model is asked once whether the question needs them.
+pub fn missed_numbers_message(rows: &Rows, missed: &[String]) -> String {
     format!(
         "The query ran and returned {}, but it does not use {}, which the question states. \
          If the question needs it (a filter, a limit), fix the SQL and call {RUN_SQL} again; \

@@ -200,7 +200,7 @@ impl Turn<'_> {
     }
 
     /// One `run_sql` call of the model's: run it, hold a result that left out a number
-    /// or a hinted value the question states (once), and say what the model is told.
+    /// the question states (once), and say what the model is told.
     async fn sql_call(
         &mut self,
         schema: &LoadedSchema,
@@ -220,13 +220,12 @@ impl Turn<'_> {
         let warnings_before = self.response.warnings.len();
         match self.run_sql(schema, call).await? {
             SqlRun::Done(done) => {
-                let mut missed = crate::coverage::missed_numbers(self.question, &done.sql);
-                missed.extend(crate::coverage::missed_values(&self.hinted, &done.sql));
+                let missed = crate::coverage::missed_numbers(self.question, &done.sql);
                 let reconsider = progress.held.is_none()
                     && !missed.is_empty()
                     && progress.attempts.count < progress.max_attempts;
                 if reconsider {
-                    let message = prompt::missed_message(&done.rows, &missed);
+                    let message = prompt::missed_numbers_message(&done.rows, &missed);
                     let warnings = self.response.warnings.split_off(warnings_before);
                     progress.held = Some(Held {
                         ran: done,

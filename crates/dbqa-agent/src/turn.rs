@@ -81,8 +81,6 @@ pub(crate) struct Turn<'a> {
     pub(crate) sql_from_person: bool,
     /// The verified examples the prompt shows, closest first.
     pub(crate) prompt_examples: Vec<dbqa_core::VerifiedExample>,
-    /// The values of the database the question names, as the prompt hinted them.
-    pub(crate) hinted: Vec<crate::values::ValueHint>,
 }
 
 /// Answers one question and records statistics.
@@ -134,7 +132,6 @@ impl<'a> Turn<'a> {
             hit: None,
             sql_from_person: false,
             prompt_examples: Vec::new(),
-            hinted: Vec::new(),
         }
     }
 
