@@ -171,10 +171,11 @@ pub fn requalify_columns(
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::CompoundIdentifier(idents) = expr
             && let [qualifier, column] = idents.as_mut_slice()
-            && let Some(holder) = new_qualifier(&found, qualifier, column, columns_of)
+            && let nameless = names_nothing(&found, qualifier, columns_of)
+            && let Some(holder) = new_qualifier(&found, qualifier, column, nameless)
         {
             let written = format!("{qualifier}.{column}");
-            if names_nothing(&found, qualifier, columns_of) {
+            if nameless {
                 named_nothing.push(written.clone());
             }
             moves.push((written, format!("{holder}.{column}")));
@@ -250,16 +251,17 @@ fn forward_references(statement: &sqlparser::ast::Statement) -> usize {
 /// one written (`qualifier`, a relation of the statement) lacks it, or names nothing at
 /// all (`o.total` in a query that reads `order_totals AS ot`); or the alias of the table
 /// `qualifier` names, when that table was given an alias (`continents.name` after `FROM
-/// continents AS t1`, which no database accepts). A qualifier naming a table the query
-/// does not read is left to the join repairs.
+/// continents AS t1`, which no database accepts). `nameless` says the qualifier names
+/// nothing ([`names_nothing`]); a qualifier naming a table the query does not read is
+/// left to the join repairs.
 fn new_qualifier(
     found: &[Relation],
     qualifier: &Ident,
     column: &Ident,
-    columns_of: &dyn Fn(&str) -> Option<Vec<String>>,
+    nameless: bool,
 ) -> Option<Ident> {
     let same = |a: &Ident, b: &Ident| a.value.eq_ignore_ascii_case(&b.value);
-    if names_nothing(found, qualifier, columns_of) {
+    if nameless {
         return only_holder(found, column);
     }
     let written = match found.iter().find(|r| same(&r.qualifier, qualifier)) {

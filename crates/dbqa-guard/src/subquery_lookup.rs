@@ -91,8 +91,8 @@ pub fn join_missing_column_in_subquery(
     let join = parse_join(&join_sql, schema.dialect)?;
     let mut applied = false;
     let _ = visit_expressions_mut(statement, |expr| {
-        if let Some(select) = membership_select_mut(expr)
-            && !applied
+        if !applied
+            && let Some(select) = membership_select_mut(expr)
             && reads_missing(select, schema, column).is_some()
         {
             requalify(select, &plan.qualifier, column, &joined);
@@ -197,37 +197,29 @@ fn reads_missing<'s>(
     }
     let mut written = false;
     let _ = visit_expressions(select, |expr| {
-        written |= match expr {
-            Expr::Identifier(name) => name.value.eq_ignore_ascii_case(column),
-            Expr::CompoundIdentifier(idents) => matches!(
-                idents.as_slice(),
-                [q, name] if name.value.eq_ignore_ascii_case(column)
-                    && q.value.eq_ignore_ascii_case(&qualifier.value)
-            ),
-            _ => false,
-        };
+        written |= column_named(expr, &qualifier, column).is_some();
         ControlFlow::<()>::Continue(())
     });
     written.then_some((table, qualifier))
 }
 
+/// The name of `expr` when it is `column`, bare or written `qualifier.column`.
+fn column_named<'e>(expr: &'e Expr, qualifier: &Ident, column: &str) -> Option<&'e Ident> {
+    let name = match expr {
+        Expr::Identifier(name) => name,
+        Expr::CompoundIdentifier(idents) => match idents.as_slice() {
+            [q, name] if q.value.eq_ignore_ascii_case(&qualifier.value) => name,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    name.value.eq_ignore_ascii_case(column).then_some(name)
+}
+
 /// `column` and `qualifier.column` in `select` become `joined.column`.
 fn requalify(select: &mut Select, qualifier: &Ident, column: &str, joined: &Ident) {
     let _ = visit_expressions_mut(select, |expr| {
-        let moved = match expr {
-            Expr::Identifier(name) if name.value.eq_ignore_ascii_case(column) => Some(name.clone()),
-            Expr::CompoundIdentifier(idents) => match idents.as_slice() {
-                [q, name]
-                    if name.value.eq_ignore_ascii_case(column)
-                        && q.value.eq_ignore_ascii_case(&qualifier.value) =>
-                {
-                    Some(name.clone())
-                }
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(name) = moved {
+        if let Some(name) = column_named(expr, qualifier, column).cloned() {
             *expr = Expr::CompoundIdentifier(vec![joined.clone(), name]);
         }
         ControlFlow::<()>::Continue(())
