@@ -220,12 +220,9 @@ impl Turn<'_> {
         let warnings_before = self.response.warnings.len();
         match self.run_sql(schema, call).await? {
             SqlRun::Done(done) => {
-                let missed = crate::coverage::missed_numbers(self.question, &done.sql);
-                let reconsider = progress.held.is_none()
-                    && !missed.is_empty()
+                let doubt = progress.held.is_none()
                     && progress.attempts.count < progress.max_attempts;
-                if reconsider {
-                    let message = prompt::missed_numbers_message(&done.rows, &missed);
+                if let Some(message) = doubt.then(|| self.doubt(&done)).flatten() {
                     let warnings = self.response.warnings.split_off(warnings_before);
                     progress.held = Some(Held {
                         ran: done,
@@ -257,6 +254,16 @@ impl Turn<'_> {
                 )))
             }
         }
+    }
+
+    /// What the model is asked when a query that ran looks like a silent wrong answer: it
+    /// left out a number the question states, or it found nothing.
+    fn doubt(&self, done: &Ran) -> Option<String> {
+        let missed = crate::coverage::missed_numbers(self.question, &done.sql);
+        if !missed.is_empty() {
+            return Some(prompt::missed_numbers_message(&done.rows, &missed));
+        }
+        crate::coverage::finds_nothing(&done.rows).then(|| prompt::found_nothing_message(&done.rows))
     }
 
     /// The end of the loop without a new result: the held one, with the warnings its run
