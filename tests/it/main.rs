@@ -43,7 +43,6 @@ on_every_backend!(
     template_answer_in_one_call,
     number_left_out_is_reconsidered,
     number_left_out_keeps_the_first_answer,
-    empty_result_is_reconsidered,
     relative_date_question_gets_todays_date,
     listing_streamed_in_order,
     greeting_without_sql,

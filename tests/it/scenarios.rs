@@ -277,38 +277,6 @@ pub async fn number_left_out_keeps_the_first_answer(db: TestDb) {
     }
 }
 
-/// A query that ran and found nothing is reconsidered once: the model's second query
-/// answers. A query that finds nothing again, or the same SQL again, keeps what there is.
-pub async fn empty_result_is_reconsidered(db: TestDb) {
-    let nothing = "SELECT first_name FROM customers WHERE city = 'Paris' AND country = 'Germany'";
-    let parisians = "SELECT first_name FROM customers WHERE city = 'Paris'";
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql(nothing, None));
-    fake.push(run_sql(parisians, None));
-    let response = agent(&db, &fake, &[])
-        .await
-        .query("Which customers live in Paris?")
-        .await
-        .expect("answer");
-    assert_eq!(response.llm_calls, 2);
-    assert_eq!(response.rows, rows_of(&db, parisians).await);
-    assert!(!response.rows.is_empty());
-    let asked = messages_text(&fake.requests()[1].body);
-    assert!(asked.contains("returned no rows"), "{asked}");
-
-    let fake = FakeLlm::start().await;
-    fake.push(run_sql(nothing, None));
-    fake.push(run_sql(nothing, None));
-    let response = agent(&db, &fake, &[])
-        .await
-        .query("Which customers live in Paris?")
-        .await
-        .expect("the empty answer stands");
-    assert_eq!(fake.request_count(), 2);
-    assert!(response.rows.is_empty());
-    assert!(response.sql.as_deref().unwrap_or("").contains("Germany"));
-}
-
 /// A column that does not exist: the correction request carries the real columns of the
 /// tables the query read, whatever the database's wording of the error.
 pub async fn wrong_column_gets_the_real_columns(db: TestDb) {

@@ -4,23 +4,9 @@
 //! loop asks the model once to reconsider such a query, and keeps the first result if the
 //! model stands by it or its new query fails.
 //!
-//! A query that found nothing (no rows, or one row of NULLs such as `AVG` over no rows) is
-//! the other: a literal spelled unlike the data, a join that drops every row. It gets the
-//! same one reconsidering ([`finds_nothing`]).
-//!
 //! Numbers are compared as numbers written in digits (`1,000` is `1000`, `2.50` is
 //! `2.5`): inside string literals too (`'2024-01-01'` uses 2024), but not as part of a
 //! longer number (`LIMIT 10001` does not use 10), nor in words (`2nd`, `Q3`).
-
-/// Whether `rows` found nothing: no rows, or a single row whose every value is NULL (an
-/// aggregate over no rows). A count of 0 is an answer, not nothing.
-pub(crate) fn finds_nothing(rows: &dbqa_core::Rows) -> bool {
-    match rows.rows.as_slice() {
-        [] => true,
-        [only] => only.iter().all(dbqa_core::Value::is_null),
-        _ => false,
-    }
-}
 
 /// The numbers `question` writes in digits that `sql` does not, in the question's order.
 pub(crate) fn missed_numbers(question: &str, sql: &str) -> Vec<String> {
@@ -97,29 +83,6 @@ fn same_number(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn results_that_found_nothing() {
-        use dbqa_core::{ColumnInfo, Rows, Value};
-        let rows = |values: Vec<Vec<Value>>| Rows {
-            columns: vec![ColumnInfo {
-                name: "x".into(),
-                type_name: String::new(),
-            }],
-            rows: values,
-            truncated: false,
-        };
-        let cases = [
-            (rows(vec![]), true),
-            (rows(vec![vec![Value::Null]]), true),
-            (rows(vec![vec![Value::Int(0)]]), false),
-            (rows(vec![vec![Value::Null], vec![Value::Null]]), false),
-            (rows(vec![vec![Value::Text("Paris".into())]]), false),
-        ];
-        for (rows, nothing) in cases {
-            assert_eq!(finds_nothing(&rows), nothing, "{rows:?}");
-        }
-    }
 
     #[test]
     fn numbers_the_query_leaves_out_are_found() {

@@ -320,21 +320,6 @@ pub fn missed_numbers_message(rows: &Rows, missed: &[String]) -> String {
     )
 }
 
-/// The tool result for a query that ran and found nothing, asking the model to look at
-/// it once more.
-pub fn found_nothing_message(rows: &Rows) -> String {
-    let found = if rows.is_empty() {
-        String::from("no rows")
-    } else {
-        String::from("only NULL")
-    };
-    format!(
-        "The query ran and returned {found}. If the question expects an answer, a value may be \
-         spelled unlike the data or a join or filter may drop every row: fix the SQL and call \
-         {RUN_SQL} again; if nothing is the answer, call {RUN_SQL} again with the same SQL."
-    )
-}
-
 /// `3 row(s)`, or `50+ row(s)` for a result cut at the row limit.
 fn row_count(rows: &Rows) -> String {
     let more = if rows.truncated { "+" } else { "" };

@@ -1,8 +1,7 @@
 //! The tool loop stage: model turns until SQL runs (or the model replies in words),
 //! feeding guard and database errors back as tool results, at most `max_retries + 1`
-//! SQL attempts. A result that left out a number the question states, or that found
-//! nothing, is held while the model reconsiders it once ([`crate::coverage`]); it answers
-//! unless a new query runs.
+//! SQL attempts. A result that left out a number the question states is held while the
+//! model reconsiders it once ([`crate::coverage`]); it answers unless a new query runs.
 
 use std::time::Instant;
 
@@ -43,8 +42,8 @@ enum SqlRun {
     },
 }
 
-/// A result that ran but left out a number the question states or found nothing, held
-/// while the model reconsiders it, with the warnings its run gave.
+/// A result that ran but left out a number the question states, held while the model
+/// reconsiders it, with the warnings its run gave.
 struct Held {
     ran: Ran,
     warnings: Vec<String>,
@@ -110,8 +109,8 @@ impl Attempts {
 }
 
 /// What the loop knows between turns: the SQL attempts, and a result held back while the
-/// model reconsiders a query that left out a number or found nothing (it answers unless
-/// the model's new query runs).
+/// model reconsiders a query that left out a number the question states (it answers
+/// unless the model's new query runs).
 struct Progress {
     attempts: Attempts,
     max_attempts: u32,
@@ -200,8 +199,8 @@ impl Turn<'_> {
         self.end(progress, None)
     }
 
-    /// One `run_sql` call of the model's: run it, hold a result in doubt (once), and say
-    /// what the model is told.
+    /// One `run_sql` call of the model's: run it, hold a result that left out a number
+    /// the question states (once), and say what the model is told.
     async fn sql_call(
         &mut self,
         schema: &LoadedSchema,
@@ -221,9 +220,12 @@ impl Turn<'_> {
         let warnings_before = self.response.warnings.len();
         match self.run_sql(schema, call).await? {
             SqlRun::Done(done) => {
-                let doubt =
-                    progress.held.is_none() && progress.attempts.count < progress.max_attempts;
-                if let Some(message) = doubt.then(|| self.doubt(&done)).flatten() {
+                let missed = crate::coverage::missed_numbers(self.question, &done.sql);
+                let reconsider = progress.held.is_none()
+                    && !missed.is_empty()
+                    && progress.attempts.count < progress.max_attempts;
+                if reconsider {
+                    let message = prompt::missed_numbers_message(&done.rows, &missed);
                     let warnings = self.response.warnings.split_off(warnings_before);
                     progress.held = Some(Held {
                         ran: done,
@@ -255,17 +257,6 @@ impl Turn<'_> {
                 )))
             }
         }
-    }
-
-    /// What the model is asked when a query that ran looks like a silent wrong answer: it
-    /// left out a number the question states, or it found nothing.
-    fn doubt(&self, done: &Ran) -> Option<String> {
-        let missed = crate::coverage::missed_numbers(self.question, &done.sql);
-        if !missed.is_empty() {
-            return Some(prompt::missed_numbers_message(&done.rows, &missed));
-        }
-        crate::coverage::finds_nothing(&done.rows)
-            .then(|| prompt::found_nothing_message(&done.rows))
     }
 
     /// The end of the loop without a new result: the held one, with the warnings its run
