@@ -81,6 +81,14 @@ impl DatabaseQueryAgent {
         &self.inner.config
     }
 
+    /// The tool mode the agent asks in now: the configured one, or `text` once `auto`
+    /// found that the LLM server answers tools in text (it makes no tool calls). A
+    /// program that builds a new agent per question can remember this and configure
+    /// `text` next time, as `dbqa ask` does.
+    pub fn tool_mode_in_use(&self) -> dbqa_core::ToolMode {
+        self.inner.tool_mode()
+    }
+
     /// Answers a question with the default options.
     pub async fn query(&self, question: &str) -> Result<QueryResponse> {
         self.query_with(question, QueryOptions::default()).await

@@ -1,11 +1,12 @@
 //! Building the agent for `ask` and `chat`, and mapping its errors to exit codes.
 
 use dbqa_agent::DatabaseQueryAgent;
-use dbqa_core::AgentConfig;
+use dbqa_core::{AgentConfig, Environment, ToolMode};
 
 use crate::cli::AgentArgs;
 use crate::database;
 use crate::failure::Failure;
+use crate::llm_memory::LlmMemory;
 
 /// What to do when no LLM is configured; shown as is.
 pub(crate) const NO_LLM_MESSAGE: &str = "no LLM is configured. Set one of:
@@ -29,7 +30,31 @@ pub(crate) fn resolve_config(args: &AgentArgs) -> Result<AgentConfig, Failure> {
     if config.model.provider.is_none() {
         return Err(Failure::usage(NO_LLM_MESSAGE));
     }
+    // `auto` found in an earlier run that this server answers tools in text: start there.
+    let tool_mode_set = Environment::from_process()?.get("LLM_TOOL_MODE").is_some();
+    if let Some(memory) = memory().filter(|_| !tool_mode_set)
+        && let Some(mode) = memory.tool_mode(&config.model)
+    {
+        config.model.tool_mode = mode;
+    }
     Ok(config)
+}
+
+/// After a question: when `auto` found that the server answers tools in text, the next
+/// run starts in `text` mode ([`crate::llm_memory`]).
+pub(crate) fn remember_tool_mode(agent: &DatabaseQueryAgent) {
+    let model = &agent.config().model;
+    let in_use = agent.tool_mode_in_use();
+    if model.tool_mode == ToolMode::Auto
+        && in_use != ToolMode::Auto
+        && let Some(memory) = memory()
+    {
+        memory.remember(model, in_use);
+    }
+}
+
+fn memory() -> Option<LlmMemory> {
+    database::data_dir().map(|dir| LlmMemory::in_dir(&dir))
 }
 
 /// Connects and builds the agent.

@@ -33,7 +33,7 @@ pub(crate) fn resolve_config(db: &DbArgs) -> Result<AgentConfig, Failure> {
 }
 
 /// `<user data dir>/dbqa`, created on demand.
-fn data_dir() -> Option<PathBuf> {
+pub(crate) fn data_dir() -> Option<PathBuf> {
     let dir = dirs::data_dir()?.join("dbqa");
     std::fs::create_dir_all(&dir).ok()?;
     Some(dir)

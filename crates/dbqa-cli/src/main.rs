@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 mod database;
 mod failure;
+mod llm_memory;
 mod output;
 
 use std::process::ExitCode;

@@ -68,6 +68,9 @@ pub(crate) struct Setup {
     /// `--examples loo`: every other question of the set on the same database, with its
     /// gold SQL, is a verified example while a question is asked (leave-one-out).
     pub(crate) leave_one_out: bool,
+    /// `--agent-per-question`: a new agent for every question, as one `dbqa ask` process
+    /// has (nothing learnt on one question, such as the tool mode, carries to the next).
+    pub(crate) agent_per_question: bool,
     /// The verified examples by database, for `--examples loo`.
     #[serde(skip)]
     pub(crate) example_pool: std::sync::Arc<BTreeMap<String, Vec<(String, String)>>>,
@@ -325,6 +328,7 @@ pub(crate) struct AgentRunner<'a> {
     format: SchemaFormat,
     agents: BTreeMap<String, DatabaseQueryAgent>,
     leave_one_out: bool,
+    agent_per_question: bool,
     pool: std::sync::Arc<BTreeMap<String, Vec<(String, String)>>>,
 }
 
@@ -337,6 +341,7 @@ impl<'a> AgentRunner<'a> {
             format: setup.format,
             agents: BTreeMap::new(),
             leave_one_out: setup.leave_one_out,
+            agent_per_question: setup.agent_per_question,
             pool: std::sync::Arc::clone(&setup.example_pool),
         })
     }
@@ -375,6 +380,11 @@ impl<'a> AgentRunner<'a> {
         let result = ask(agent, self.data, index, example).await;
         if let Some(own) = own {
             agent.add_example(&own.question, &own.sql).await?;
+        }
+        if self.agent_per_question
+            && let Some(agent) = self.agents.remove(&example.db_id)
+        {
+            agent.close().await;
         }
         Ok(result)
     }
@@ -541,6 +551,7 @@ fn parse(args: &[String]) -> Result<Args> {
             format: SchemaFormat::Compact,
             without: Vec::new(),
             leave_one_out: false,
+            agent_per_question: false,
             example_pool: Default::default(),
         },
     };
@@ -597,6 +608,7 @@ fn parse(args: &[String]) -> Result<Args> {
                     other => bail!("--examples is loo or none, not `{other}`"),
                 }
             }
+            "--agent-per-question" => out.setup.agent_per_question = true,
             "--tool-mode" => {
                 out.setup.tool_mode = super::value(&mut it, arg)?
                     .parse()

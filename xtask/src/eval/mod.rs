@@ -29,7 +29,7 @@ const USAGE: &str = "usage: cargo xtask eval linking [--data DIR] [--union] [--m
                                 [--set dev|tuning|report|paraphrases|demo-shop|demo-shop-tuning]
                                 [--sample N] [--questions I,J,…]
                                 [--schema-format compact|create|create-bare] [--prompt-without RULE,…]
-                                [--examples none|loo] [--glossary demo|none|FILE] [--env NAME=VALUE]";
+                                [--examples none|loo] [--agent-per-question] [--glossary demo|none|FILE] [--env NAME=VALUE]";
 
 /// Runs `cargo xtask eval …`.
 pub(crate) fn run(args: &[String]) -> Result<()> {

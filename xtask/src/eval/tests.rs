@@ -121,6 +121,7 @@ async fn run_slice(fake: &FakeLlm, preset: Preset) -> Vec<QuestionResult> {
         format: dbqa_agent::render::SchemaFormat::Compact,
         without: Vec::new(),
         leave_one_out: false,
+        agent_per_question: false,
         example_pool: Default::default(),
     };
     evaluate(&data, &examples, &setup, |_| {})
@@ -264,6 +265,7 @@ async fn leave_one_out_hides_the_question_itself() {
         format: dbqa_agent::render::SchemaFormat::Compact,
         without: Vec::new(),
         leave_one_out: true,
+        agent_per_question: false,
         example_pool: std::sync::Arc::new(BTreeMap::from([("concert_singer".to_string(), pool)])),
     };
     let alone = setup_with(vec![(question.clone(), sql.clone())]);

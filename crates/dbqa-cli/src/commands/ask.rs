@@ -38,6 +38,7 @@ pub(crate) async fn run(args: AskArgs) -> Result<u8, Failure> {
         spinner.finish();
         result.map(|r| (r, false))
     };
+    agent::remember_tool_mode(&agent);
     agent.close().await;
     let (response, answer_printed) = result?;
     print_response(&response, format, args.show_sql, answer_printed)?;

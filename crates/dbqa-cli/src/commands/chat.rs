@@ -74,6 +74,7 @@ pub(crate) async fn run(args: ChatArgs) -> Result<u8, Failure> {
     if let Some(path) = &history_path {
         let _ = editor.save_history(path);
     }
+    agent::remember_tool_mode(&agent);
     agent.close().await;
     Ok(0)
 }

@@ -469,3 +469,47 @@ async fn the_one_model_a_local_server_serves_is_asked_for() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(fake.last_request().unwrap().model(), "chosen-model");
 }
+
+/// A server that answers tools in text (llama.cpp, Ollama without tool support) is found
+/// once: later `dbqa ask` runs start in `text` mode (no tool definitions, one call), until
+/// `LLM_TOOL_MODE` is set explicitly.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_without_tool_calls_is_remembered_across_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    let count = "SELECT COUNT(*) AS n FROM customers";
+    fake.push(Reply::text(format!(
+        r#"{{"name": "run_sql", "arguments": {{"sql": "{count}"}}}}"#
+    )));
+    fake.push(Reply::text(format!("```sql\n{count}\n```")));
+    fake.push(Reply::text(format!(
+        r#"{{"name": "run_sql", "arguments": {{"sql": "{count}"}}}}"#
+    )));
+    let question = ["ask", "How many customers are there?", "--format", "json"];
+    for run in ["detects", "remembers"] {
+        let (code, out, err) = ask(home.path(), &fake, &question);
+        assert_eq!(code, 0, "{run}: {err}");
+        let response: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(response["rows"], json!([[500]]), "{run}");
+        assert_eq!(response["llm_calls"], 1, "{run}");
+    }
+    let output = crate::dbqa(home.path())
+        .env("LLM_BASE_URL", fake.base_url())
+        .env("LLM_MAX_RETRIES", "0")
+        .env("LLM_TOOL_MODE", "auto")
+        .args(question)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let requests = fake.requests();
+    let offered = |i: usize| !requests[i].tool_names().is_empty();
+    assert_eq!(requests.len(), 3);
+    assert!(offered(0), "the first run offers tools");
+    assert!(!offered(1), "the second run starts in text mode");
+    assert!(offered(2), "an explicit LLM_TOOL_MODE is obeyed");
+    let memory = std::fs::read_to_string(home.path().join("dbqa/llm-servers.json")).unwrap();
+    assert!(
+        memory.contains(&fake.base_url()) && memory.contains("text"),
+        "{memory}"
+    );
+}
