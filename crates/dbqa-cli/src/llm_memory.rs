@@ -3,18 +3,20 @@
 //!
 //! Each `dbqa ask` is a new process. Without this memory every question would pay the
 //! detection again: the first turn carries the tool definitions (a longer prompt), and a
-//! reply with nothing usable costs a second call. Small local models also write worse SQL
-//! in that first, tool-shaped turn than in `text` mode.
+//! reply with nothing usable costs a second call.
 //!
-//! The memory is `llm-servers.json` in the user's data directory, one entry per provider,
-//! base URL (without any password) and model. It is read only while `LLM_TOOL_MODE` is
-//! unset; deleting the file forgets everything. A failure to read or write it never fails
+//! The memory is a JSON file ([`FILE_NAME`]) in the user's data directory, one entry per
+//! provider, base URL (without any password) and model. It is read only while
+//! `LLM_TOOL_MODE` is unset; deleting the file forgets everything. A failure to read or write it never fails
 //! a command: it only means detecting again.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use dbqa_core::{ModelConfig, ToolMode};
+
+/// The name of the file of remembered servers.
+const FILE_NAME: &str = "llm-servers.json";
 
 /// The file of remembered servers.
 #[derive(Debug, Clone)]
@@ -33,7 +35,7 @@ impl LlmMemory {
     /// The memory kept in `dir` (the user's data directory).
     pub(crate) fn in_dir(dir: &Path) -> Self {
         Self {
-            path: dir.join("llm-servers.json"),
+            path: dir.join(FILE_NAME),
         }
     }
 
