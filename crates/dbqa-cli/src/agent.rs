@@ -1,7 +1,7 @@
 //! Building the agent for `ask` and `chat`, and mapping its errors to exit codes.
 
 use dbqa_agent::DatabaseQueryAgent;
-use dbqa_core::{AgentConfig, Environment, ToolMode};
+use dbqa_core::{AgentConfig, Environment, ProviderKind, ToolMode};
 
 use crate::cli::AgentArgs;
 use crate::database;
@@ -40,12 +40,20 @@ pub(crate) fn resolve_config(args: &AgentArgs) -> Result<AgentConfig, Failure> {
     Ok(config)
 }
 
-/// After a question: when `auto` found that the server answers tools in text, the next
-/// run starts in `text` mode ([`crate::llm_memory`]).
-pub(crate) fn remember_tool_mode(agent: &DatabaseQueryAgent) {
+/// After the questions of a run: when `auto` found that the server answers tools in
+/// text and SQL then ran (`ran_sql`), the next run starts in `text` mode
+/// ([`crate::llm_memory`]). A greeting answered in words proves nothing, and the hosted
+/// APIs (OpenAI, Anthropic) always make tool calls: neither is remembered.
+pub(crate) fn remember_tool_mode(agent: &DatabaseQueryAgent, ran_sql: bool) {
     let model = &agent.config().model;
     let in_use = agent.tool_mode_in_use();
-    if model.tool_mode == ToolMode::Auto
+    let self_hosted = matches!(
+        model.provider,
+        Some(ProviderKind::OpenAiCompatible | ProviderKind::Ollama)
+    );
+    if ran_sql
+        && self_hosted
+        && model.tool_mode == ToolMode::Auto
         && in_use != ToolMode::Auto
         && let Some(memory) = memory()
     {

@@ -38,7 +38,8 @@ pub(crate) async fn run(args: AskArgs) -> Result<u8, Failure> {
         spinner.finish();
         result.map(|r| (r, false))
     };
-    agent::remember_tool_mode(&agent);
+    let ran_sql = matches!(&result, Ok((response, _)) if response.sql.is_some());
+    agent::remember_tool_mode(&agent, ran_sql);
     agent.close().await;
     let (response, answer_printed) = result?;
     print_response(&response, format, args.show_sql, answer_printed)?;

@@ -36,6 +36,7 @@ pub(crate) async fn run(args: ChatArgs) -> Result<u8, Failure> {
     }
     println!("dbqa chat — session {id}. Type \\help for commands, \\quit to leave.");
     let mut last: Option<QueryResponse> = None;
+    let mut ran_sql = false;
     loop {
         let line = tokio::task::block_in_place(|| editor.readline("dbqa> "));
         let line = match line {
@@ -64,6 +65,7 @@ pub(crate) async fn run(args: ChatArgs) -> Result<u8, Failure> {
                 Ok((response, printed)) => {
                     // Errors here are the terminal's; nothing to recover.
                     let _ = ask::print_response(&response, Format::Table, false, printed);
+                    ran_sql |= response.sql.is_some();
                     last = Some(response);
                 }
                 Err(failure) => eprintln!("error: {}", failure.message()),
@@ -74,7 +76,7 @@ pub(crate) async fn run(args: ChatArgs) -> Result<u8, Failure> {
     if let Some(path) = &history_path {
         let _ = editor.save_history(path);
     }
-    agent::remember_tool_mode(&agent);
+    agent::remember_tool_mode(&agent, ran_sql);
     agent.close().await;
     Ok(0)
 }

@@ -513,3 +513,42 @@ async fn a_server_without_tool_calls_is_remembered_across_runs() {
         "{memory}"
     );
 }
+
+/// A reply in words proves nothing about tool calls: it is not remembered,
+/// and the next run offers tools again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_without_sql_is_not_remembered() {
+    let home = tempfile::tempdir().unwrap();
+    let fake = FakeLlm::start().await;
+    let words = "I answer questions about this database's data.";
+    fake.push(Reply::text(words));
+    fake.push(Reply::text(words));
+    let (code, out, err) = ask(
+        home.path(),
+        &fake,
+        &[
+            "ask",
+            "Write me a short poem about the sea",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(words), "{out}");
+    assert_eq!(fake.request_count(), 2, "asked again in text mode");
+    fake.push(run_sql("SELECT COUNT(*) AS n FROM customers", None));
+    assert!(!home.path().join("dbqa/llm-servers.json").exists());
+    let (code, out, err) = ask(
+        home.path(),
+        &fake,
+        &["ask", "How many customers are there?", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let response: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(response["rows"], json!([[500]]));
+    let requests = fake.requests();
+    assert!(
+        !requests.last().unwrap().tool_names().is_empty(),
+        "tools offered again"
+    );
+}
