@@ -18,7 +18,8 @@ in the environment or a .env file. `dbqa schema`, `dbqa tables` and `dbqa check`
 
 /// The configuration for `ask`/`chat`: environment, then flags.
 pub(crate) fn resolve_config(args: &AgentArgs) -> Result<AgentConfig, Failure> {
-    let mut config = database::resolve_config(&args.db)?;
+    let env = Environment::from_process()?;
+    let mut config = database::resolve_config_in(&env, &args.db)?;
     if let Some(model) = &args.model {
         config.model.fast_model = Some(model.clone());
         config.model.balanced_model = Some(model.clone());
@@ -31,7 +32,7 @@ pub(crate) fn resolve_config(args: &AgentArgs) -> Result<AgentConfig, Failure> {
         return Err(Failure::usage(NO_LLM_MESSAGE));
     }
     // `auto` found in an earlier run that this server answers tools in text: start there.
-    let tool_mode_set = Environment::from_process()?.get("LLM_TOOL_MODE").is_some();
+    let tool_mode_set = env.get("LLM_TOOL_MODE").is_some();
     if let Some(memory) = memory().filter(|_| !tool_mode_set)
         && let Some(mode) = memory.tool_mode(&config.model)
     {

@@ -12,8 +12,12 @@ use crate::failure::{self, Failure};
 
 /// The configuration from the environment, with the database resolved from the flags.
 pub(crate) fn resolve_config(db: &DbArgs) -> Result<AgentConfig, Failure> {
-    let env = Environment::from_process()?;
-    let mut config = AgentConfig::from_environment(&env)?;
+    resolve_config_in(&Environment::from_process()?, db)
+}
+
+/// [`resolve_config`] from an environment already read.
+pub(crate) fn resolve_config_in(env: &Environment, db: &DbArgs) -> Result<AgentConfig, Failure> {
+    let mut config = AgentConfig::from_environment(env)?;
     if let Some(url) = &db.db {
         config.database.url = Some(SecretUrl::new(url.clone()));
     }

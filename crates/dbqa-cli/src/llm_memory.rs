@@ -7,8 +7,8 @@
 //!
 //! The memory is a JSON file ([`FILE_NAME`]) in the user's data directory, one entry per
 //! provider, base URL (without any password) and model. It is read only while
-//! `LLM_TOOL_MODE` is unset; deleting the file forgets everything. A failure to read or write it never fails
-//! a command: it only means detecting again.
+//! `LLM_TOOL_MODE` is unset; deleting the file forgets everything. A failure to read or
+//! write it never fails a command: it only means detecting again.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -16,9 +16,20 @@ fn run_sql(sql: &str, template: Option<&str>) -> Reply {
 
 /// Runs `dbqa` against the fake LLM; returns (exit code, stdout, stderr).
 fn ask(home: &std::path::Path, fake: &FakeLlm, args: &[&str]) -> (i32, String, String) {
+    ask_with_env(home, fake, &[], args)
+}
+
+/// [`ask`] with more environment variables.
+fn ask_with_env(
+    home: &std::path::Path,
+    fake: &FakeLlm,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, String, String) {
     let output = dbqa(home)
         .env("LLM_BASE_URL", fake.base_url())
         .env("LLM_MAX_RETRIES", "0")
+        .envs(env.iter().copied())
         .args(args)
         .output()
         .unwrap();
@@ -493,14 +504,8 @@ async fn a_server_without_tool_calls_is_remembered_across_runs() {
         assert_eq!(response["rows"], json!([[500]]), "{run}");
         assert_eq!(response["llm_calls"], 1, "{run}");
     }
-    let output = crate::dbqa(home.path())
-        .env("LLM_BASE_URL", fake.base_url())
-        .env("LLM_MAX_RETRIES", "0")
-        .env("LLM_TOOL_MODE", "auto")
-        .args(question)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    let (code, _, err) = ask_with_env(home.path(), &fake, &[("LLM_TOOL_MODE", "auto")], &question);
+    assert_eq!(code, 0, "{err}");
     let requests = fake.requests();
     let offered = |i: usize| !requests[i].tool_names().is_empty();
     assert_eq!(requests.len(), 3);
