@@ -493,9 +493,10 @@ fn describe_line(content: &str) -> Option<Vec<String>> {
     })
 }
 
+/// Whether `text` starts with a query, after any comments: small models open bare SQL
+/// with a `-- …` line naming what the query returns.
 fn looks_like_sql(text: &str) -> bool {
-    let head: String = text
-        .trim_start()
+    let head: String = without_leading_comments(text)
         .chars()
         .take(6)
         .collect::<String>()
@@ -503,8 +504,21 @@ fn looks_like_sql(text: &str) -> bool {
     head.starts_with("SELECT") || head.starts_with("WITH")
 }
 
-/// SQL from a ```sql fence, a plain ``` fence holding SQL, or (when `bare`) the whole text
-/// when it is a query.
+/// `text` from its first character that is not blank or inside a `--` or `/* */` comment.
+fn without_leading_comments(text: &str) -> &str {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            return rest;
+        }
+        rest = rest.trim_start();
+    }
+}
+
 /// SQL without an `Answer:` line a model put inside its block or after bare SQL.
 fn without_answer_line(sql: &str) -> String {
     sql.lines()
@@ -540,6 +554,8 @@ fn answer_line(content: &str) -> Option<String> {
     })
 }
 
+/// SQL from a ```sql fence, a plain ``` fence holding SQL, or (when `bare`) the whole text
+/// when it is a query.
 fn sql_in_text(content: &str, bare: bool) -> Option<String> {
     if let Some(sql) = fenced(content, &["sql", "sqlite", "postgresql", "mysql"]) {
         return Some(sql);

@@ -33,6 +33,10 @@ const USAGE: &str = "usage: cargo xtask eval linking [--data DIR] [--union] [--m
 
 /// Runs `cargo xtask eval …`.
 pub(crate) fn run(args: &[String]) -> Result<()> {
+    if args.iter().any(|a| matches!(a.as_str(), "-h" | "--help")) {
+        println!("{USAGE}");
+        return Ok(());
+    }
     let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
         Some("linking") => linking::run(rest),

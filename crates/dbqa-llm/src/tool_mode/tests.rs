@@ -49,6 +49,33 @@ fn text_answers_in_every_shape() {
         ToolMode::Text,
         (&[("run_sql", sql(q))], None),
     );
+    // Bare SQL opened with comments is SQL; a comment alone, or words after one, are not.
+    check(
+        "-- name of each singer\n/* all rows */ SELECT name FROM singer",
+        ToolMode::Text,
+        (
+            &[(
+                "run_sql",
+                sql("-- name of each singer\n/* all rows */ SELECT name FROM singer"),
+            )],
+            None,
+        ),
+    );
+    check(
+        "-- SELECT name FROM singer",
+        ToolMode::Text,
+        (&[], Some("-- SELECT name FROM singer")),
+    );
+    check(
+        "-- the singers\nI cannot see a singer table.",
+        ToolMode::Text,
+        (&[], Some("-- the singers\nI cannot see a singer table.")),
+    );
+    check(
+        "/* unclosed SELECT name FROM singer",
+        ToolMode::Text,
+        (&[], Some("/* unclosed SELECT name FROM singer")),
+    );
     check(
         "select name from singer",
         ToolMode::Json,
