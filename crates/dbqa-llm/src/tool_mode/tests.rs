@@ -61,21 +61,13 @@ fn text_answers_in_every_shape() {
             None,
         ),
     );
-    check(
+    for words in [
         "-- SELECT name FROM singer",
-        ToolMode::Text,
-        (&[], Some("-- SELECT name FROM singer")),
-    );
-    check(
         "-- the singers\nI cannot see a singer table.",
-        ToolMode::Text,
-        (&[], Some("-- the singers\nI cannot see a singer table.")),
-    );
-    check(
         "/* unclosed SELECT name FROM singer",
-        ToolMode::Text,
-        (&[], Some("/* unclosed SELECT name FROM singer")),
-    );
+    ] {
+        check(words, ToolMode::Text, (&[], Some(words)));
+    }
     check(
         "select name from singer",
         ToolMode::Json,
